@@ -1,0 +1,102 @@
+// Shared, build-once Python fixtures for integration and end-to-end tests: the local
+// package index environment and a base venv with Django (reused across test files).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const fixturesRoot = path.join(repoRoot, '.fixtures');
+
+let cachedPipEnv: Record<string, string> | undefined;
+
+/**
+ * pip environment pointing at the machine's local package index (first entry of
+ * `pip config get global.extra-index-url`), with retries off so the public index that
+ * cannot be reached fails at once instead of stalling.
+ */
+export function localPipEnv(): Record<string, string> {
+  if (cachedPipEnv) return cachedPipEnv;
+  const env: Record<string, string> = {
+    PIP_RETRIES: '0',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    PIP_NO_INPUT: '1'
+  };
+  if (process.env.PIP_INDEX_URL) {
+    env.PIP_INDEX_URL = process.env.PIP_INDEX_URL;
+  } else {
+    try {
+      const urls = execFileSync('python3', ['-m', 'pip', 'config', 'get', 'global.extra-index-url'], {
+        encoding: 'utf8'
+      })
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      if (urls.length > 0) {
+        env.PIP_INDEX_URL = urls[0];
+        if (urls.length > 1) env.PIP_EXTRA_INDEX_URL = urls.slice(1).join(' ');
+      }
+    } catch {
+      // No pip config: leave pip's own defaults.
+    }
+  }
+  cachedPipEnv = env;
+  return env;
+}
+
+/** The system interpreter the fixtures are built with (python3 on PATH, resolved). */
+export function systemPython(): string {
+  return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8'
+  }).trim();
+}
+
+/** Runs fn while holding an exclusive lock directory, so parallel jest workers build once. */
+function withLock<T>(lockDir: string, fn: () => T): T {
+  mkdirSync(path.dirname(lockDir), { recursive: true });
+  const deadline = Date.now() + 10 * 60 * 1000;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch {
+      // A lock older than 10 minutes belongs to a dead run.
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > 10 * 60 * 1000) rmSync(lockDir, { recursive: true, force: true });
+      } catch {
+        /* raced with its removal */
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockDir}`);
+      execFileSync('sleep', ['0.5']);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+export const BASE_PACKAGES = ['django>=5.2,<5.3', 'dj-database-url', 'python-dotenv'];
+
+/**
+ * A venv with Django and the example project's dependencies, built once per machine
+ * under .fixtures/ (a `.complete` marker says it finished). Returns the venv's python.
+ */
+export function ensureDjangoVenv(): string {
+  const venv = path.join(fixturesRoot, 'venvs', 'django');
+  const python = path.join(venv, 'bin', 'python');
+  const marker = path.join(venv, '.complete');
+  if (existsSync(marker)) return python;
+  return withLock(path.join(fixturesRoot, 'locks', 'django-venv'), () => {
+    if (existsSync(marker)) return python;
+    rmSync(venv, { recursive: true, force: true });
+    execFileSync(systemPython(), ['-m', 'venv', venv], { stdio: 'inherit' });
+    execFileSync(python, ['-m', 'pip', 'install', '-q', ...BASE_PACKAGES], {
+      stdio: 'inherit',
+      env: { ...process.env, ...localPipEnv() }
+    });
+    closeSync(openSync(marker, 'w'));
+    return python;
+  });
+}

@@ -1,0 +1,43 @@
+// Public names (inputs, outputs, state keys) in one place: typos become compile errors.
+
+export enum Inputs {
+  PythonVersion = 'python-version',
+  PythonVersionFile = 'python-version-file',
+  WorkingDirectory = 'working-directory',
+  RequirementsFile = 'requirements-file',
+  VenvPath = 'venv-path',
+  Cache = 'cache',
+  CacheDependencyPath = 'cache-dependency-path',
+  CacheSuffix = 'cache-suffix',
+  SettingsModule = 'settings-module',
+  Migrate = 'migrate',
+  Collectstatic = 'collectstatic',
+  UpdateEnvironment = 'update-environment'
+}
+
+export enum Outputs {
+  PythonVersion = 'python-version',
+  PythonPath = 'python-path',
+  VenvPath = 'venv-path',
+  CacheHit = 'cache-hit',
+  CacheKey = 'cache-key',
+  PackageManager = 'package-manager',
+  DjangoVersion = 'django-version',
+  SettingsModule = 'settings-module',
+  MigrationsApplied = 'migrations-applied',
+  StaticRoot = 'static-root',
+  StaticFilesCount = 'static-files-count'
+}
+
+export enum State {
+  CachePrimaryKey = 'cache-primary-key',
+  CacheMatchedKey = 'cache-matched-key',
+  CachePaths = 'cache-paths',
+  CacheSaveReady = 'cache-save-ready'
+}
+
+/** Bumped whenever the venv layout or the marker format changes: old cache entries stop matching. */
+export const CACHE_FORMAT_VERSION = 'v1';
+
+/** Written into the venv once it is complete; its absence means "half-built, do not reuse". */
+export const VENV_MARKER = '.setup-django.json';

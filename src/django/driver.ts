@@ -1,0 +1,157 @@
+// Runs the Python driver (driver.py) in the venv and turns its JSON report into results or errors.
+import * as core from '@actions/core';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Inputs } from '../constants.js';
+import { execCommand } from '../exec.js';
+import { ActionError, tail } from '../errors.js';
+
+export interface DjangoOptions {
+  python: string;
+  projectDir: string;
+  settingsModule: string;
+  migrate: boolean;
+  collectstatic: boolean;
+  tempDir?: string;
+}
+
+export interface DatabaseSummary {
+  engine: string;
+  name: string;
+  host: string;
+  port: string | number;
+  user: string;
+}
+
+export interface DjangoReport {
+  ok: true;
+  django_version: string;
+  settings_module: string;
+  static_root: string | null;
+  static_url: string | null;
+  wsgi_application: string | null;
+  asgi_application: string | null;
+  databases: Record<string, DatabaseSummary>;
+  secrets: string[];
+  migrations: { planned: string[]; applied: string[] } | null;
+  static: { copied: number; unmodified: number; post_processed: number; total: number } | null;
+  timings: Record<string, number>;
+}
+
+interface DriverFailure {
+  ok: false;
+  error: { code: string; message: string; detail?: Record<string, unknown>; traceback?: string };
+  secrets?: string[];
+  settings_module?: string;
+}
+
+/** driver.py sits beside this module in src/ and beside the bundle in dist/. */
+export function driverPath(): string {
+  // Not `new URL('./driver.py', import.meta.url)`: ncc would rewrite that into a hashed asset.
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'driver.py');
+}
+
+/** manage.py files one or two levels down, to suggest a working-directory. */
+function findManagePyBelow(dir: string): string[] {
+  const found: string[] = [];
+  const skip = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__']);
+  const walk = (current: string, depth: number): void => {
+    if (depth > 2 || found.length >= 3) return;
+    let entries;
+    try {
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || skip.has(entry.name) || entry.name.startsWith('.')) continue;
+      const child = path.join(current, entry.name);
+      if (existsSync(path.join(child, 'manage.py'))) found.push(path.relative(dir, child));
+      else walk(child, depth + 1);
+    }
+  };
+  walk(dir, 1);
+  return found;
+}
+
+export function assertManagePy(projectDir: string): void {
+  if (existsSync(path.join(projectDir, 'manage.py'))) return;
+  const below = findManagePyBelow(projectDir);
+  const hint = below.length
+    ? ` Found manage.py in: ${below.join(', ')}. Set '${Inputs.WorkingDirectory}' to that folder.`
+    : ` Set '${Inputs.WorkingDirectory}' to the folder that holds manage.py.`;
+  throw new ActionError(`No manage.py in ${projectDir}.${hint}`);
+}
+
+const FIXES: Record<string, string> = {
+  django_missing: `Add Django to your requirements file (or set '${Inputs.RequirementsFile}').`,
+  settings_import: `Fix the settings module, or choose another one with '${Inputs.SettingsModule}' or DJANGO_SETTINGS_MODULE.`,
+  static_root_unset: '',
+  database_unreachable:
+    'Start the database before this step (for example a service container) and check DATABASE_URL / DATABASES, or set migrate: false.'
+};
+
+export function driverError(failure: DriverFailure): ActionError {
+  const { code, message } = failure.error;
+  const fix = FIXES[code];
+  const prefix = code === 'unexpected' ? 'Django failed unexpectedly: ' : '';
+  let text = `${prefix}${message}`;
+  if (fix && !message.includes(fix)) text += ` ${fix}`;
+  if (code === 'unexpected' && failure.error.traceback)
+    text += `\n${tail(failure.error.traceback, 15)}`;
+  return new ActionError(text, `Django: ${code.replace(/_/g, ' ')}`);
+}
+
+export function driverArgs(options: DjangoOptions, resultFile: string): string[] {
+  const args = [
+    driverPath(),
+    '--project-dir',
+    options.projectDir,
+    '--manage-py',
+    'manage.py',
+    '--result',
+    resultFile
+  ];
+  if (options.settingsModule) args.push('--settings', options.settingsModule);
+  if (options.migrate) args.push('--migrate');
+  if (options.collectstatic) args.push('--collectstatic');
+  args.push('--check', 'none');
+  return args;
+}
+
+export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
+  assertManagePy(options.projectDir);
+  const dir = mkdtempSync(path.join(options.tempDir ?? os.tmpdir(), 'setup-django-'));
+  const resultFile = path.join(dir, 'result.json');
+  try {
+    const run = await execCommand(options.python, driverArgs(options, resultFile), {
+      cwd: options.projectDir,
+      allowFailure: true
+    });
+    let report: DjangoReport | DriverFailure | undefined;
+    try {
+      report = JSON.parse(readFileSync(resultFile, 'utf8')) as DjangoReport | DriverFailure;
+    } catch {
+      report = undefined;
+    }
+    // Mask before anything from the project's process reaches the log.
+    for (const secret of report?.secrets ?? []) if (secret) core.setSecret(secret);
+    const output = `${run.stdout}${run.stderr}`.trimEnd();
+    if (output) {
+      core.startGroup('Django output');
+      core.info(output);
+      core.endGroup();
+    }
+    if (!report) {
+      throw new ActionError(
+        `The Django driver exited with code ${run.exitCode} without a report.\n${tail(output, 20)}`
+      );
+    }
+    if (!report.ok) throw driverError(report);
+    return report;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,176 @@
+// Every input read once, validated and typed; nothing else reads INPUT_* variables.
+import path from 'node:path';
+import { Inputs } from './constants.js';
+import { ActionError } from './errors.js';
+
+export interface ActionInputs {
+  /** The workspace every relative path is resolved against (GITHUB_WORKSPACE). */
+  workspace: string;
+  pythonVersion: string;
+  /** Absolute path, or '' when not given. */
+  pythonVersionFile: string;
+  /** Absolute path of the Django project root. */
+  workingDirectory: string;
+  /** Absolute paths; empty means "requirements.txt when present". */
+  requirementsFiles: string[];
+  /** Absolute path of the virtualenv. */
+  venvPath: string;
+  cache: boolean;
+  cacheDependencyPath: string[];
+  cacheSuffix: string;
+  settingsModule: string;
+  migrate: boolean;
+  collectstatic: boolean;
+  updateEnvironment: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The variable the runner sets for an input: `INPUT_` + upper-cased name, spaces as `_`. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+const KNOWN_INPUTS: readonly string[] = Object.values(Inputs);
+
+function readRaw(env: Env, name: Inputs): string {
+  return (env[inputVariable(name)] ?? '').trim();
+}
+
+/** Multi-line and/or comma-free lists: one item per line, blank lines and `#` comments dropped. */
+export function parseList(raw: string): string[] {
+  return raw
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '' && !line.startsWith('#'));
+}
+
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+
+/** Booleans as the YAML 1.2 core schema spells them (what core.getBooleanInput accepts). */
+export function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (TRUE_VALUES.includes(raw)) return true;
+  if (FALSE_VALUES.includes(raw)) return false;
+  throw new ActionError(
+    `Input '${name}' must be a boolean: one of true, True, TRUE, false, False, FALSE (got '${raw}').`
+  );
+}
+
+/** Rejects INPUT_* variables that action.yml does not declare (the runner only warns). */
+export function checkUnknownInputs(env: Env): void {
+  const known = new Set(KNOWN_INPUTS.map(inputVariable));
+  const unknown = Object.keys(env)
+    .filter(key => key.startsWith('INPUT_') && !known.has(key))
+    .map(key => key.slice('INPUT_'.length).toLowerCase());
+  if (unknown.length > 0) {
+    throw new ActionError(
+      `Unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map(n => `'${n}'`).join(', ')}. ` +
+        `Valid inputs: ${[...KNOWN_INPUTS].sort().join(', ')}. Check the spelling under 'with:'.`
+    );
+  }
+}
+
+function assertSafeText(name: string, value: string): void {
+  if (value.includes('\0')) throw new ActionError(`Input '${name}' contains a NUL character.`);
+  if (value.length > 4096) {
+    throw new ActionError(`Input '${name}' is ${value.length} characters long; the limit is 4096.`);
+  }
+}
+
+/**
+ * Resolves a path input. Relative paths are taken from `base` and must stay inside the
+ * workspace; absolute paths are accepted only where the input documents it.
+ */
+export function resolvePathInput(
+  name: string,
+  value: string,
+  base: string,
+  workspace: string,
+  allowAbsolute: boolean
+): string {
+  assertSafeText(name, value);
+  if (path.isAbsolute(value)) {
+    if (allowAbsolute) return path.normalize(value);
+    const resolved = path.normalize(value);
+    if (isInside(resolved, workspace)) return resolved;
+    throw new ActionError(
+      `Input '${name}' is '${value}', outside the workspace ${workspace}. Give a path relative to the workspace.`
+    );
+  }
+  const resolved = path.resolve(base, value);
+  if (!isInside(resolved, workspace)) {
+    throw new ActionError(
+      `Input '${name}' is '${value}', which leads outside the workspace ${workspace}. Give a path inside the repository.`
+    );
+  }
+  return resolved;
+}
+
+export function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export function readInputs(env: Env = process.env): ActionInputs {
+  checkUnknownInputs(env);
+  const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
+  for (const name of KNOWN_INPUTS) assertSafeText(name, readRaw(env, name as Inputs));
+
+  const workingDirectory = resolvePathInput(
+    Inputs.WorkingDirectory,
+    readRaw(env, Inputs.WorkingDirectory) || '.',
+    workspace,
+    workspace,
+    false
+  );
+  const inProject = (name: Inputs, value: string, allowAbsolute = false): string =>
+    resolvePathInput(name, value, workingDirectory, workspace, allowAbsolute);
+
+  const pythonVersionFile = readRaw(env, Inputs.PythonVersionFile);
+  const settingsModule = readRaw(env, Inputs.SettingsModule);
+  if (settingsModule !== '' && !SETTINGS_MODULE.test(settingsModule)) {
+    throw new ActionError(
+      `Input '${Inputs.SettingsModule}' must be a dotted Python module path such as 'mysite.settings' (got '${settingsModule}').`
+    );
+  }
+  const pythonVersion = readRaw(env, Inputs.PythonVersion);
+  if (/[\s;&|`$<>]/.test(pythonVersion.replace(/,\s+/g, ','))) {
+    throw new ActionError(
+      `Input '${Inputs.PythonVersion}' is '${pythonVersion}', which is not a version spec. Use forms like 3.12, 3.11.7, 3.x or >=3.10,<3.13.`
+    );
+  }
+  const cacheSuffix = readRaw(env, Inputs.CacheSuffix);
+  if (!/^[A-Za-z0-9._+=@-]*$/.test(cacheSuffix)) {
+    throw new ActionError(
+      `Input '${Inputs.CacheSuffix}' may contain only letters, digits and . _ + = @ - (got '${cacheSuffix}').`
+    );
+  }
+
+  return {
+    workspace,
+    pythonVersion,
+    pythonVersionFile: pythonVersionFile
+      ? inProject(Inputs.PythonVersionFile, pythonVersionFile)
+      : '',
+    workingDirectory,
+    requirementsFiles: parseList(readRaw(env, Inputs.RequirementsFile)).map(file =>
+      inProject(Inputs.RequirementsFile, file)
+    ),
+    venvPath: inProject(Inputs.VenvPath, readRaw(env, Inputs.VenvPath) || '.venv', true),
+    cache: parseBoolean(Inputs.Cache, readRaw(env, Inputs.Cache), true),
+    cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)),
+    cacheSuffix,
+    settingsModule,
+    migrate: parseBoolean(Inputs.Migrate, readRaw(env, Inputs.Migrate), true),
+    collectstatic: parseBoolean(Inputs.Collectstatic, readRaw(env, Inputs.Collectstatic), true),
+    updateEnvironment: parseBoolean(
+      Inputs.UpdateEnvironment,
+      readRaw(env, Inputs.UpdateEnvironment),
+      true
+    )
+  };
+}

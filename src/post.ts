@@ -1,0 +1,4 @@
+// Entry point of the post step.
+import { runPost } from './post-main.js';
+
+await runPost();

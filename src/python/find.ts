@@ -1,0 +1,185 @@
+// Finds an installed interpreter for a spec: the runner's tool cache first, then PATH.
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execCommand } from '../exec.js';
+import { ActionError } from '../errors.js';
+import type { SpecSource } from './version-file.js';
+import { parseVersionSpec, pickNewest, toSemver, type VersionSpec } from './spec.js';
+import semver from 'semver';
+
+export interface PythonInstall {
+  /** Full version, e.g. 3.11.7. */
+  version: string;
+  /** The interpreter executable (realpath of sys.executable). */
+  executable: string;
+  origin: 'tool-cache' | 'path';
+}
+
+export interface FoundVersions {
+  toolCache: string[];
+  path: string[];
+  toolCacheDir: string | undefined;
+}
+
+const PROBE =
+  'import sys, json, os; print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], ' +
+  '"releaselevel": sys.version_info[3], "serial": sys.version_info[4], ' +
+  '"executable": os.path.realpath(sys.executable), "venv": sys.prefix != sys.base_prefix}))';
+
+interface ProbeResult {
+  version: string;
+  releaselevel: string;
+  serial: number;
+  executable: string;
+  venv: boolean;
+}
+
+/** Runs an interpreter to learn what it really is; undefined when it does not start. */
+export async function probeInterpreter(executable: string): Promise<ProbeResult | undefined> {
+  const result = await execCommand(executable, ['-I', '-c', PROBE], { allowFailure: true }).catch(
+    () => undefined
+  );
+  if (!result || result.exitCode !== 0) return undefined;
+  try {
+    const probe = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ProbeResult;
+    const pre = { alpha: 'a', beta: 'b', candidate: 'rc' }[probe.releaselevel];
+    if (pre) probe.version += `${pre}${probe.serial}`;
+    return probe;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Versions in `$RUNNER_TOOL_CACHE/Python/<version>/<arch>` that carry the `.complete` marker. */
+export function toolCacheVersions(toolCacheDir: string | undefined, arch: string): string[] {
+  if (!toolCacheDir) return [];
+  const root = path.join(toolCacheDir, 'Python');
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return entries.filter(
+    version =>
+      toSemver(version) !== null &&
+      existsSync(path.join(root, version, `${arch}.complete`)) &&
+      existsSync(path.join(root, version, arch))
+  );
+}
+
+function toolCacheExecutable(toolCacheDir: string, version: string, arch: string): string {
+  const bin = path.join(toolCacheDir, 'Python', version, arch, 'bin');
+  return (
+    ['python3', 'python'].map(name => path.join(bin, name)).find(existsSync) ??
+    path.join(bin, 'python3')
+  );
+}
+
+/** Candidate names on PATH: python3.X, python3, python (not -config, not 2.x). */
+export function isInterpreterName(name: string): boolean {
+  return /^python(3(\.\d+)?)?$/.test(name);
+}
+
+function pathCandidates(envPath: string): string[] {
+  const seen = new Set<string>();
+  const candidates: string[] = [];
+  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter(isInterpreterName)) {
+      const file = path.join(dir, name);
+      try {
+        if (!statSync(file).isFile()) continue;
+        const key = realpathSync(file);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        candidates.push(file);
+      } catch {
+        continue;
+      }
+    }
+  }
+  return candidates;
+}
+
+/** Every working, non-venv interpreter on PATH, deduplicated by real executable. */
+export async function pathInterpreters(envPath: string): Promise<PythonInstall[]> {
+  const probes = await Promise.all(pathCandidates(envPath).map(probeInterpreter));
+  const byExecutable = new Map<string, PythonInstall>();
+  for (const probe of probes) {
+    if (!probe || probe.venv || byExecutable.has(probe.executable)) continue;
+    if (!probe.version.startsWith('3.')) continue;
+    byExecutable.set(probe.executable, {
+      version: probe.version,
+      executable: probe.executable,
+      origin: 'path'
+    });
+  }
+  return [...byExecutable.values()];
+}
+
+function newestFirst(a: PythonInstall, b: PythonInstall): number {
+  return semver.rcompare(toSemver(a.version)!, toSemver(b.version)!);
+}
+
+export interface FindOptions {
+  toolCacheDir: string | undefined;
+  arch: string;
+  envPath: string;
+}
+
+/** Resolves the spec (from `source`) to an installed interpreter, or fails listing what exists. */
+export async function findPython(
+  source: SpecSource | undefined,
+  options: FindOptions
+): Promise<PythonInstall> {
+  const spec: VersionSpec = source ? parseSpecFrom(source) : parseVersionSpec('3');
+  const cached = toolCacheVersions(options.toolCacheDir, options.arch);
+  const cachedVersion = pickNewest(cached, spec);
+  if (cachedVersion && options.toolCacheDir) {
+    const executable = toolCacheExecutable(options.toolCacheDir, cachedVersion, options.arch);
+    const probe = await probeInterpreter(executable);
+    if (probe)
+      return { version: probe.version, executable: probe.executable, origin: 'tool-cache' };
+  }
+  const onPath = await pathInterpreters(options.envPath);
+  const match = onPath.filter(install => pickNewest([install.version], spec)).sort(newestFirst)[0];
+  if (match) return match;
+  throw noMatch(spec, source, {
+    toolCache: cached,
+    path: onPath.map(i => i.version),
+    toolCacheDir: options.toolCacheDir
+  });
+}
+
+function parseSpecFrom(source: SpecSource): VersionSpec {
+  try {
+    return parseVersionSpec(source.spec);
+  } catch (error) {
+    throw new ActionError(`${(error as Error).message} (read from ${source.source})`);
+  }
+}
+
+function listOrNone(versions: string[]): string {
+  return versions.length ? [...new Set(versions)].join(', ') : 'none';
+}
+
+export function noMatch(
+  spec: VersionSpec,
+  source: SpecSource | undefined,
+  found: FoundVersions
+): ActionError {
+  const where = source ? ` (from ${source.source})` : '';
+  const toolCache = found.toolCacheDir
+    ? `in the tool cache ${path.join(found.toolCacheDir, 'Python')}: ${listOrNone(found.toolCache)}`
+    : 'in the tool cache: RUNNER_TOOL_CACHE is not set';
+  return new ActionError(
+    `No Python matching '${spec.raw}'${where} was found. Found ${toolCache}; on PATH: ${listOrNone(found.path)}. ` +
+      `Install a matching Python (for example with actions/setup-python before this step) or change the version spec.`
+  );
+}

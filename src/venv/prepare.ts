@@ -1,0 +1,92 @@
+// Brings the venv at venv-path to "complete for these dependencies": reuse, update or rebuild.
+import * as core from '@actions/core';
+import { existsSync, rmSync } from 'node:fs';
+import { execCommand } from '../exec.js';
+import { ActionError } from '../errors.js';
+import type { PythonInstall } from '../python/find.js';
+import { inspectVenv, probeVenv, venvPython } from './inspect.js';
+import { readMarker, removeMarker, writeMarker } from './marker.js';
+import { pipInstallRequirements } from './managers/pip.js';
+
+export interface VenvPlan {
+  venvPath: string;
+  python: PythonInstall;
+  projectDir: string;
+  requirementFiles: string[];
+  dependencyHash: string;
+}
+
+export interface VenvResult {
+  venvPath: string;
+  python: string;
+  /** What happened: reused as is, dependencies updated, or built from scratch. */
+  action: 'reused' | 'updated' | 'created';
+  /** Why an existing venv was not reused, when it was not. */
+  rebuildReason?: string;
+  packageManager: 'pip';
+}
+
+export async function createVenv(python: PythonInstall, venvPath: string): Promise<void> {
+  rmSync(venvPath, { recursive: true, force: true });
+  try {
+    await execCommand(python.executable, ['-m', 'venv', venvPath]);
+  } catch (error) {
+    rmSync(venvPath, { recursive: true, force: true });
+    throw new ActionError(
+      `Creating the virtualenv at ${venvPath} with ${python.executable} failed: ${(error as Error).message}\n` +
+        `On Debian/Ubuntu system Pythons, install the venv module first (apt-packages: python3-venv).`
+    );
+  }
+}
+
+async function install(plan: VenvPlan): Promise<void> {
+  // The marker goes first and comes back last: an interrupted install is never reused.
+  removeMarker(plan.venvPath);
+  if (plan.requirementFiles.length > 0) {
+    await pipInstallRequirements(plan.venvPath, plan.requirementFiles, plan.projectDir);
+  } else {
+    core.warning(
+      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt or set 'requirements-file'.`
+    );
+  }
+  writeMarker(plan.venvPath, {
+    pythonVersion: plan.python.version,
+    pythonExecutable: plan.python.executable,
+    packageManager: 'pip',
+    dependencyHash: plan.dependencyHash
+  });
+}
+
+/** Why the venv at the plan's path cannot be reused as is; undefined when it can. */
+export async function checkExistingVenv(plan: VenvPlan): Promise<string | undefined> {
+  const check = inspectVenv(plan.venvPath, plan.python);
+  if (!check.usable) return check.reason;
+  const probe = await probeVenv(plan.venvPath, plan.python, []);
+  return probe.usable ? undefined : probe.reason;
+}
+
+export async function prepareVenv(plan: VenvPlan): Promise<VenvResult> {
+  const result = (action: VenvResult['action'], rebuildReason?: string): VenvResult => ({
+    venvPath: plan.venvPath,
+    python: venvPython(plan.venvPath),
+    action,
+    rebuildReason,
+    packageManager: 'pip'
+  });
+  if (existsSync(plan.venvPath)) {
+    const reason = await checkExistingVenv(plan);
+    if (reason === undefined) {
+      if (readMarker(plan.venvPath)?.dependencyHash === plan.dependencyHash)
+        return result('reused');
+      await install(plan);
+      return result('updated');
+    }
+    core.notice(`Rebuilding the virtualenv at ${plan.venvPath}: ${reason}.`);
+    await createVenv(plan.python, plan.venvPath);
+    await install(plan);
+    return result('created', reason);
+  }
+  await createVenv(plan.python, plan.venvPath);
+  await install(plan);
+  return result('created');
+}
