@@ -11,8 +11,7 @@ import { detectPlatform } from './platform.js';
 import { findPython, type PythonInstall } from './python/find.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
-import { prepareVenv, type VenvResult } from './venv/prepare.js';
-import { hashFiles, resolveRequirementFiles, withIncludes } from './venv/requirements.js';
+import { provisionVenv, type ProvisionResult } from './venv/provision.js';
 import { writeSummary } from './summary.js';
 
 const REPORT_URL = 'https://github.com/setup-django/setup-django/issues';
@@ -37,10 +36,21 @@ function noticeDisagreement(
   }
 }
 
-function describeVenv(venv: VenvResult): string {
-  if (venv.action === 'reused') return 'reused (dependencies unchanged)';
-  if (venv.action === 'updated') return 'dependencies updated';
-  return venv.rebuildReason ? `rebuilt: ${venv.rebuildReason}` : 'created';
+const RESTORE_TEXT: Record<ProvisionResult['restore']['status'], string> = {
+  hit: 'cache hit',
+  miss: 'cache miss',
+  error: 'cache restore failed',
+  unavailable: 'no cache service',
+  disabled: 'cache off',
+  local: 'existing venv'
+};
+
+function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
+  const cache = `${RESTORE_TEXT[restore.status]}${restore.durationMs ? ` (${(restore.durationMs / 1000).toFixed(1)} s)` : ''}`;
+  if (cacheHit) return `${cache}: restored and validated, no install`;
+  if (venv.action === 'reused') return `${cache}: reused, dependencies unchanged`;
+  if (venv.action === 'updated') return `${cache}: dependencies updated`;
+  return `${cache}: ${venv.rebuildReason ? `rebuilt (${venv.rebuildReason})` : 'created'}`;
 }
 
 function describeDjango(report: DjangoReport): string {
@@ -77,24 +87,14 @@ export async function run(): Promise<void> {
     outputs[Outputs.PythonVersion] = python.version;
     outputs[Outputs.PythonPath] = python.executable;
 
-    const requirementFiles = resolveRequirementFiles(
-      inputs.requirementsFiles,
-      inputs.workingDirectory
-    );
-    const dependencyFiles = withIncludes(requirementFiles);
-    const venv = await phases.run(
+    const { venv, cacheHit, cacheKey } = await phases.run(
       'venv',
-      () =>
-        prepareVenv({
-          venvPath: inputs.venvPath,
-          python,
-          projectDir: inputs.workingDirectory,
-          requirementFiles,
-          dependencyHash: hashFiles(dependencyFiles, inputs.workspace)
-        }),
+      () => provisionVenv(inputs, python, platform),
       describeVenv
     );
     outputs[Outputs.VenvPath] = venv.venvPath;
+    outputs[Outputs.CacheHit] = cacheHit;
+    outputs[Outputs.CacheKey] = cacheKey;
     outputs[Outputs.PackageManager] = venv.packageManager;
 
     const report = await phases.run(

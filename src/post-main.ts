@@ -1,6 +1,43 @@
 // The post step: saves the virtualenv to the cache when the main step says it may.
 import * as core from '@actions/core';
+import { existsSync } from 'node:fs';
+import { saveVenv } from './cache/save.js';
+import { cacheServiceAvailable } from './cache/restore.js';
+import { readCacheState } from './state.js';
+import { markerPath } from './venv/marker.js';
+import { venvPython } from './venv/inspect.js';
 
 export async function runPost(): Promise<void> {
-  core.info('Nothing to save: caching is not enabled in this version.');
+  try {
+    const state = readCacheState();
+    if (!state) {
+      core.info('Nothing to save: the virtualenv came from the cache, or caching is off.');
+      return;
+    }
+    const venv = state.paths[0];
+    // A later step may have removed or broken the venv: never save what would not be reused.
+    if (!existsSync(markerPath(venv)) || !existsSync(venvPython(venv))) {
+      core.warning(`Not saving the cache: the virtualenv at ${venv} is no longer complete.`);
+      return;
+    }
+    if (!cacheServiceAvailable()) {
+      core.info('Not saving the cache: no cache service is configured for this runner.');
+      return;
+    }
+    const outcome = await saveVenv(state.paths, state.key);
+    if (outcome.status === 'saved') {
+      core.info(
+        `Saved the virtualenv to the cache with key ${state.key} in ${(outcome.durationMs / 1000).toFixed(1)} s.`
+      );
+      await core.summary
+        .addRaw(
+          `Cache saved: <code>${state.key}</code> in ${(outcome.durationMs / 1000).toFixed(1)} s`,
+          true
+        )
+        .write()
+        .catch(() => undefined);
+    }
+  } catch (error) {
+    core.warning(`The post step could not save the cache: ${(error as Error).message}`);
+  }
 }

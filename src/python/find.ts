@@ -107,9 +107,9 @@ function pathCandidates(envPath: string): string[] {
   return candidates;
 }
 
-/** Every working, non-venv interpreter on PATH, deduplicated by real executable. */
-export async function pathInterpreters(envPath: string): Promise<PythonInstall[]> {
-  const probes = await Promise.all(pathCandidates(envPath).map(probeInterpreter));
+/** Probes interpreter files; keeps working, non-venv Python 3s, one per real executable. */
+async function probeAll(files: string[]): Promise<PythonInstall[]> {
+  const probes = await Promise.all(files.map(probeInterpreter));
   const byExecutable = new Map<string, PythonInstall>();
   for (const probe of probes) {
     if (!probe || probe.venv || byExecutable.has(probe.executable)) continue;
@@ -121,6 +121,54 @@ export async function pathInterpreters(envPath: string): Promise<PythonInstall[]
     });
   }
   return [...byExecutable.values()];
+}
+
+/** Every working, non-venv interpreter on PATH. Slow with many wrappers (pyenv shims): for errors. */
+export async function pathInterpreters(envPath: string): Promise<PythonInstall[]> {
+  return probeAll(pathCandidates(envPath));
+}
+
+/** The minor version a name promises (python3.11 → 11), or undefined for python3 / python. */
+export function minorOfName(file: string): number | undefined {
+  const match = /^python3\.(\d+)$/.exec(path.basename(file));
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The newest interpreter on PATH matching the spec, probing as few files as possible:
+ * versioned names (python3.X) whose minor can match, newest minor first, then python3 /
+ * python. Each probe of a wrapper such as a pyenv shim costs most of a second.
+ */
+export async function findOnPath(
+  envPath: string,
+  spec: VersionSpec
+): Promise<PythonInstall | undefined> {
+  const candidates = pathCandidates(envPath);
+  const byMinor = new Map<number, string[]>();
+  const generic: string[] = [];
+  for (const file of candidates) {
+    const minor = minorOfName(file);
+    if (minor === undefined) {
+      generic.push(file);
+    } else if (
+      semver.intersects(spec.range, `>=3.${minor}.0-0 <3.${minor + 1}.0-0`, {
+        includePrerelease: true
+      })
+    ) {
+      byMinor.set(minor, [...(byMinor.get(minor) ?? []), file]);
+    }
+  }
+  const groups = [
+    ...[...byMinor.entries()].sort((a, b) => b[0] - a[0]).map(([, files]) => files),
+    generic
+  ];
+  for (const files of groups) {
+    const match = (await probeAll(files))
+      .filter(install => pickNewest([install.version], spec))
+      .sort(newestFirst)[0];
+    if (match) return match;
+  }
+  return undefined;
 }
 
 function newestFirst(a: PythonInstall, b: PythonInstall): number {
@@ -147,9 +195,9 @@ export async function findPython(
     if (probe)
       return { version: probe.version, executable: probe.executable, origin: 'tool-cache' };
   }
-  const onPath = await pathInterpreters(options.envPath);
-  const match = onPath.filter(install => pickNewest([install.version], spec)).sort(newestFirst)[0];
+  const match = await findOnPath(options.envPath, spec);
   if (match) return match;
+  const onPath = await pathInterpreters(options.envPath);
   throw noMatch(spec, source, {
     toolCache: cached,
     path: onPath.map(i => i.version),

@@ -1,0 +1,125 @@
+// The venv phase with the cache around it: reuse a complete local venv, else restore and
+// validate, else build; and tell the post step when a save is due.
+import * as core from '@actions/core';
+import { globSync } from 'node:fs';
+import path from 'node:path';
+import { buildCacheKey } from '../cache/key.js';
+import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
+import { Inputs } from '../constants.js';
+import { ActionError } from '../errors.js';
+import type { ActionInputs } from '../inputs.js';
+import type { Platform } from '../platform.js';
+import type { PythonInstall } from '../python/find.js';
+import { saveCacheState } from '../state.js';
+import { inspectVenv, probeVenv } from './inspect.js';
+import { readMarker } from './marker.js';
+import { prepareVenv, type VenvResult } from './prepare.js';
+import { hashFiles, resolveRequirementFiles, withIncludes } from './requirements.js';
+
+export interface ProvisionResult {
+  venv: VenvResult;
+  cacheKey: string;
+  cacheHit: boolean;
+  restore: RestoreOutcome | { status: 'disabled' | 'local'; durationMs: 0 };
+  dependencyFiles: string[];
+}
+
+/** Files matching the `cache-dependency-path` globs (relative to working-directory). */
+export function globDependencyFiles(patterns: string[], projectDir: string): string[] {
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    const matches = globSync(pattern, { cwd: projectDir }).map(file =>
+      path.resolve(projectDir, file)
+    );
+    if (matches.length === 0) {
+      throw new ActionError(
+        `'${Inputs.CacheDependencyPath}' pattern '${pattern}' matched no file in ${projectDir}. Fix the pattern, or leave the input empty to key on the requirements files.`
+      );
+    }
+    matches.forEach(file => files.add(file));
+  }
+  return [...files].sort();
+}
+
+async function validateRestored(
+  venvPath: string,
+  python: PythonInstall
+): Promise<string | undefined> {
+  const check = inspectVenv(venvPath, python);
+  if (!check.usable) return check.reason;
+  const probe = await probeVenv(venvPath, python, ['django']);
+  return probe.usable ? undefined : probe.reason;
+}
+
+export async function provisionVenv(
+  inputs: ActionInputs,
+  python: PythonInstall,
+  platform: Platform
+): Promise<ProvisionResult> {
+  const requirementFiles = resolveRequirementFiles(
+    inputs.requirementsFiles,
+    inputs.workingDirectory
+  );
+  const dependencyFiles =
+    inputs.cacheDependencyPath.length > 0
+      ? globDependencyFiles(inputs.cacheDependencyPath, inputs.workingDirectory)
+      : withIncludes(requirementFiles);
+  const dependencyHash = hashFiles(dependencyFiles, inputs.workspace);
+  const cacheKey = buildCacheKey({
+    platform,
+    pythonVersion: python.version,
+    pythonExecutable: python.executable,
+    venvPath: inputs.venvPath,
+    packageManager: 'pip',
+    dependencyHash,
+    suffix: inputs.cacheSuffix
+  });
+  const plan = {
+    venvPath: inputs.venvPath,
+    python,
+    projectDir: inputs.workingDirectory,
+    requirementFiles,
+    dependencyHash
+  };
+
+  let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };
+  let cacheHit = false;
+  const local = inspectVenv(inputs.venvPath, python);
+  if (
+    inputs.cache &&
+    local.usable &&
+    readMarker(inputs.venvPath)?.dependencyHash === dependencyHash
+  ) {
+    // A persistent workspace (self-hosted runner) already holds this exact venv.
+    restore = { status: 'local', durationMs: 0 };
+  } else if (inputs.cache) {
+    restore = await restoreVenv(inputs.venvPath, cacheKey);
+    if (restore.status === 'unavailable') {
+      core.notice(
+        'No cache service is configured for this runner (local run, or GHES without the cache): the virtualenv is not cached.'
+      );
+    } else if (restore.status === 'hit') {
+      const reason = await validateRestored(inputs.venvPath, python);
+      if (reason === undefined) {
+        cacheHit = true;
+      } else {
+        core.warning(
+          `The virtualenv restored from the cache is not usable (${reason}); rebuilding it.`
+        );
+      }
+    }
+  }
+
+  const venv: VenvResult = cacheHit
+    ? {
+        venvPath: inputs.venvPath,
+        python: path.join(inputs.venvPath, 'bin', 'python'),
+        action: 'reused',
+        packageManager: 'pip'
+      }
+    : await prepareVenv(plan);
+  if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
+    saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
+  }
+  return { venv, cacheKey, cacheHit, restore, dependencyFiles };
+}
