@@ -17,18 +17,24 @@ try {
     ['src/post.ts', 'post.js']
   ]) {
     const out = path.join(work, name);
-    execFileSync(process.execPath, [ncc, 'build', path.join(root, entry), '-o', out, '--minify', '--quiet'], {
-      cwd: root,
-      stdio: 'inherit'
-    });
+    execFileSync(
+      process.execPath,
+      [ncc, 'build', path.join(root, entry), '-o', out, '--minify', '--quiet'],
+      {
+        cwd: root,
+        stdio: 'inherit'
+      }
+    );
     const emitted = readdirSync(out).filter(file => file !== 'package.json' && file !== 'index.js');
-    if (emitted.length > 0) throw new Error(`ncc emitted unexpected files for ${entry}: ${emitted.join(', ')}`);
+    if (emitted.length > 0)
+      throw new Error(`ncc emitted unexpected files for ${entry}: ${emitted.join(', ')}`);
     copyFileSync(path.join(out, 'index.js'), path.join(dist, name));
   }
   copyFileSync(path.join(root, 'src', 'django', 'driver.py'), path.join(dist, 'driver.py'));
   writeFileSync(path.join(dist, 'package.json'), '{\n  "type": "module"\n}\n');
   for (const file of readdirSync(dist)) {
-    if (!['index.js', 'post.js', 'driver.py', 'package.json'].includes(file)) rmSync(path.join(dist, file), { recursive: true });
+    if (!['index.js', 'post.js', 'driver.py', 'package.json'].includes(file))
+      rmSync(path.join(dist, file), { recursive: true });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

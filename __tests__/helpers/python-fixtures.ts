@@ -1,7 +1,7 @@
 // Shared, build-once Python fixtures for integration and end-to-end tests: the local
 // package index environment and a base venv with Django (reused across test files).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +26,13 @@ export function localPipEnv(): Record<string, string> {
     env.PIP_INDEX_URL = process.env.PIP_INDEX_URL;
   } else {
     try {
-      const urls = execFileSync('python3', ['-m', 'pip', 'config', 'get', 'global.extra-index-url'], {
-        encoding: 'utf8'
-      })
+      const urls = execFileSync(
+        'python3',
+        ['-m', 'pip', 'config', 'get', 'global.extra-index-url'],
+        {
+          encoding: 'utf8'
+        }
+      )
         .trim()
         .split(/\s+/)
         .filter(Boolean);
@@ -62,7 +66,8 @@ function withLock<T>(lockDir: string, fn: () => T): T {
     } catch {
       // A lock older than 10 minutes belongs to a dead run.
       try {
-        if (Date.now() - statSync(lockDir).mtimeMs > 10 * 60 * 1000) rmSync(lockDir, { recursive: true, force: true });
+        if (Date.now() - statSync(lockDir).mtimeMs > 10 * 60 * 1000)
+          rmSync(lockDir, { recursive: true, force: true });
       } catch {
         /* raced with its removal */
       }
@@ -77,7 +82,12 @@ function withLock<T>(lockDir: string, fn: () => T): T {
   }
 }
 
-export const BASE_PACKAGES = ['django>=5.2,<5.3', 'dj-database-url', 'python-dotenv'];
+export const BASE_PACKAGES = [
+  'django>=5.2,<5.3',
+  'dj-database-url',
+  'python-dotenv',
+  'psycopg[binary]'
+];
 
 /**
  * A venv with Django and the example project's dependencies, built once per machine
@@ -87,16 +97,19 @@ export function ensureDjangoVenv(): string {
   const venv = path.join(fixturesRoot, 'venvs', 'django');
   const python = path.join(venv, 'bin', 'python');
   const marker = path.join(venv, '.complete');
-  if (existsSync(marker)) return python;
+  // The marker holds the package list, so a venv built for an older list is rebuilt.
+  const wanted = BASE_PACKAGES.join('\n');
+  const complete = () => existsSync(marker) && readFileSync(marker, 'utf8') === wanted;
+  if (complete()) return python;
   return withLock(path.join(fixturesRoot, 'locks', 'django-venv'), () => {
-    if (existsSync(marker)) return python;
+    if (complete()) return python;
     rmSync(venv, { recursive: true, force: true });
     execFileSync(systemPython(), ['-m', 'venv', venv], { stdio: 'inherit' });
     execFileSync(python, ['-m', 'pip', 'install', '-q', ...BASE_PACKAGES], {
       stdio: 'inherit',
       env: { ...process.env, ...localPipEnv() }
     });
-    closeSync(openSync(marker, 'w'));
+    writeFileSync(marker, wanted);
     return python;
   });
 }

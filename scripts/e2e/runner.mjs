@@ -100,7 +100,14 @@ function runScript(script, env, cwd, timeoutMs) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code ?? 1, signal, stdout, stderr, durationMs: Date.now() - started, pid: child.pid });
+      resolve({
+        exitCode: code ?? 1,
+        signal,
+        stdout,
+        stderr,
+        durationMs: Date.now() - started,
+        pid: child.pid
+      });
     });
   });
 }
@@ -183,7 +190,8 @@ export async function runAction(options) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   for (const [name, value] of Object.entries(options.inputs ?? {})) {
-    if (!(name in (action.inputs ?? {}))) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+    if (!(name in (action.inputs ?? {})))
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
@@ -191,7 +199,9 @@ export async function runAction(options) {
   }
 
   const timeoutMs = options.timeoutMs ?? 10 * 60 * 1000;
-  const main = /** @type {any} */ (await runScript(path.join(actionDir, action.runs.main), env, options.workspace, timeoutMs));
+  const main = /** @type {any} */ (
+    await runScript(path.join(actionDir, action.runs.main), env, options.workspace, timeoutMs)
+  );
   const read = (/** @type {string} */ p) => readFileSync(p, 'utf8');
   const state = parseFileCommands(read(paths.state));
   const result = {
@@ -212,12 +222,23 @@ export async function runAction(options) {
 
   const postIf = action.runs['post-if'] ?? 'always()';
   const mainSucceeded = main.exitCode === 0 && !options.jobFailed;
-  const runPost = (options.post ?? true) && action.runs.post && (postIf !== 'success()' || mainSucceeded);
+  const runPost =
+    (options.post ?? true) && action.runs.post && (postIf !== 'success()' || mainSucceeded);
   if (runPost) {
-    const postEnv = { ...env, GITHUB_STATE: file('post-state'), GITHUB_OUTPUT: file('post-output') };
+    const postEnv = {
+      ...env,
+      GITHUB_STATE: file('post-state'),
+      GITHUB_OUTPUT: file('post-output')
+    };
     for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value;
-    const post = /** @type {any} */ (await runScript(path.join(actionDir, action.runs.post), postEnv, options.workspace, timeoutMs));
-    result.post = { ...post, commands: parseWorkflowCommands(post.stdout), summary: read(paths.summary) };
+    const post = /** @type {any} */ (
+      await runScript(path.join(actionDir, action.runs.post), postEnv, options.workspace, timeoutMs)
+    );
+    result.post = {
+      ...post,
+      commands: parseWorkflowCommands(post.stdout),
+      summary: read(paths.summary)
+    };
   }
   return result;
 }

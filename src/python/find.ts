@@ -109,7 +109,11 @@ function pathCandidates(envPath: string): string[] {
 
 /** Probes interpreter files; keeps working, non-venv Python 3s, one per real executable. */
 async function probeAll(files: string[]): Promise<PythonInstall[]> {
-  const probes = await Promise.all(files.map(probeInterpreter));
+  // A few at a time: wrappers such as pyenv shims are heavy, and runners have 2 cores.
+  const probes: (ProbeResult | undefined)[] = [];
+  for (let i = 0; i < files.length; i += 4) {
+    probes.push(...(await Promise.all(files.slice(i, i + 4).map(probeInterpreter))));
+  }
   const byExecutable = new Map<string, PythonInstall>();
   for (const probe of probes) {
     if (!probe || probe.venv || byExecutable.has(probe.executable)) continue;

@@ -7,6 +7,7 @@ import type { PythonInstall } from '../python/find.js';
 import { inspectVenv, probeVenv, venvPython } from './inspect.js';
 import { readMarker, removeMarker, writeMarker } from './marker.js';
 import { pipInstallRequirements } from './managers/pip.js';
+import { planSeed, type SeedPlan } from './seed.js';
 
 export interface VenvPlan {
   venvPath: string;
@@ -26,10 +27,16 @@ export interface VenvResult {
   packageManager: 'pip';
 }
 
-export async function createVenv(python: PythonInstall, venvPath: string): Promise<void> {
+/** Creates an empty venv; with the fast seed plan pip comes later, with the requirements. */
+export async function createVenv(
+  python: PythonInstall,
+  venvPath: string,
+  seed: SeedPlan
+): Promise<void> {
   rmSync(venvPath, { recursive: true, force: true });
+  const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
-    await execCommand(python.executable, ['-m', 'venv', venvPath]);
+    await execCommand(python.executable, args);
   } catch (error) {
     rmSync(venvPath, { recursive: true, force: true });
     throw new ActionError(
@@ -39,15 +46,23 @@ export async function createVenv(python: PythonInstall, venvPath: string): Promi
   }
 }
 
-async function install(plan: VenvPlan): Promise<void> {
+async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
   // The marker goes first and comes back last: an interrupted install is never reused.
   removeMarker(plan.venvPath);
-  if (plan.requirementFiles.length > 0) {
-    await pipInstallRequirements(plan.venvPath, plan.requirementFiles, plan.projectDir);
-  } else {
+  if (plan.requirementFiles.length === 0) {
     core.warning(
       `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt or set 'requirements-file'.`
     );
+  }
+  const fast = seed?.mode === 'fast';
+  if (plan.requirementFiles.length > 0 || fast) {
+    await pipInstallRequirements({
+      venvPath: plan.venvPath,
+      files: plan.requirementFiles,
+      cwd: plan.projectDir,
+      basePython: fast ? plan.python.executable : undefined,
+      extra: fast && seed.pipWheel ? [seed.pipWheel] : []
+    });
   }
   writeMarker(plan.venvPath, {
     pythonVersion: plan.python.version,
@@ -55,6 +70,14 @@ async function install(plan: VenvPlan): Promise<void> {
     packageManager: 'pip',
     dependencyHash: plan.dependencyHash
   });
+}
+
+async function build(plan: VenvPlan): Promise<void> {
+  const seed = await planSeed(plan.python);
+  if (seed.mode === 'ensurepip')
+    core.info(`Creating the virtualenv with ensurepip (slower): ${seed.reason}.`);
+  await createVenv(plan.python, plan.venvPath, seed);
+  await install(plan, seed);
 }
 
 /** Why the venv at the plan's path cannot be reused as is; undefined when it can. */
@@ -82,11 +105,9 @@ export async function prepareVenv(plan: VenvPlan): Promise<VenvResult> {
       return result('updated');
     }
     core.notice(`Rebuilding the virtualenv at ${plan.venvPath}: ${reason}.`);
-    await createVenv(plan.python, plan.venvPath);
-    await install(plan);
+    await build(plan);
     return result('created', reason);
   }
-  await createVenv(plan.python, plan.venvPath);
-  await install(plan);
+  await build(plan);
   return result('created');
 }

@@ -29,29 +29,45 @@ export function explainPipFailure(output: string): string | undefined {
     return 'the requirements conflict with each other (pip could not resolve a consistent set).';
   const hashes = /THESE PACKAGES DO NOT MATCH THE HASHES/.exec(output);
   if (hashes) return 'a downloaded package did not match the hash pinned in the requirements file.';
+  const space = /No space left on device/.exec(output);
+  if (space) return 'the disk is full.';
   return undefined;
 }
 
-export async function pipInstallRequirements(
-  venvPath: string,
-  files: string[],
-  cwd: string
-): Promise<void> {
-  const args = ['-m', 'pip', 'install', '--disable-pip-version-check'];
-  for (const file of files) args.push('-r', file);
+export interface PipInstall {
+  venvPath: string;
+  files: string[];
+  cwd: string;
+  /** Run the base interpreter's pip with --python instead of the venv's own pip. */
+  basePython?: string;
+  /** Extra local wheels or requirement specifiers installed in the same run (pip's seed). */
+  extra?: string[];
+}
+
+export function pipInstallCommand(install: PipInstall): { command: string; args: string[] } {
+  const args = ['-m', 'pip'];
+  if (install.basePython) args.push('--python', venvPython(install.venvPath));
+  args.push('install', '--disable-pip-version-check');
+  args.push(...(install.extra ?? []));
+  for (const file of install.files) args.push('-r', file);
+  return { command: install.basePython ?? venvPython(install.venvPath), args };
+}
+
+export async function pipInstallRequirements(install: PipInstall): Promise<void> {
+  const { command, args } = pipInstallCommand(install);
+  const names = install.files.map(f => path.relative(install.cwd, f)).join(', ');
   try {
-    const result = await execCommand(venvPython(venvPath), args, { cwd });
-    core.startGroup(`pip install -r ${files.map(f => path.relative(cwd, f)).join(' -r ')}`);
+    const result = await execCommand(command, args, { cwd: install.cwd });
+    core.startGroup(`pip install${install.files.length ? ` -r ${names}` : ' pip'}`);
     core.info(result.stdout.trimEnd());
     if (result.stderr.trim()) core.info(result.stderr.trimEnd());
     core.endGroup();
   } catch (error) {
     if (!(error instanceof ExecError)) throw error;
     const output = `${error.result.stdout}\n${error.result.stderr}`;
-    const names = files.map(f => path.relative(cwd, f)).join(', ');
     const reason = explainPipFailure(output) ?? `pip exited with code ${error.result.exitCode}.`;
     throw new ActionError(
-      `Installing the requirements from ${names} failed: ${reason}\n--- pip output (last lines) ---\n${tail(output, 25)}`
+      `Installing the requirements from ${names || 'the project'} failed: ${reason}\n--- pip output (last lines) ---\n${tail(output, 25)}`
     );
   }
 }
