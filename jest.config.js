@@ -17,5 +17,7 @@ export default {
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] }
   ],
-  testTimeout: 300000
+  testTimeout: 300000,
+  // Tests mostly wait on child processes (pip, Django, tar): two workers keep both cores busy.
+  maxWorkers: 2
 };

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
+// `--out DIR` builds elsewhere (the check-dist test compares that with the committed dist/).
+const outIndex = process.argv.indexOf('--out');
+const dist = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(root, 'dist');
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'setup-django-bundle-'));
 

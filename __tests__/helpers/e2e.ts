@@ -1,11 +1,19 @@
 // End-to-end helpers: fresh workspaces from example/fixture projects, a tool cache holding
 // the machine's Python, and the action run through the runner emulation with the local index.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runAction, type RunOptions, type RunResult } from '../../scripts/e2e/runner.mjs';
-import { fixturesRoot, localPipEnv, repoRoot } from './python-fixtures.js';
+import {
+  localPipEnv,
+  machinePython,
+  repoRoot,
+  runnerPath,
+  toolCacheWithMachinePython
+} from '../../scripts/e2e/local-env.mjs';
+
+export { machinePython, runnerPath, toolCacheWithMachinePython };
 
 export const exampleProject = path.join(repoRoot, 'examples', 'django-project');
 export const fixtureProject = (name: string): string =>
@@ -19,51 +27,6 @@ export function makeWorkspace(project: string, parent?: string): string {
     filter: source => !/(^|\/)(\.venv|staticfiles|__pycache__|db\.sqlite3)$/.test(source)
   });
   return workspace;
-}
-
-/** The real prefix and version of the machine's python3 (pyenv, Debian, ...). */
-export function machinePython(): { prefix: string; version: string } {
-  const out = execFileSync(
-    'python3',
-    ['-c', 'import sys; print(sys.base_prefix); print("%d.%d.%d" % sys.version_info[:3])'],
-    {
-      encoding: 'utf8'
-    }
-  ).trim();
-  const [prefix, version] = out.split('\n');
-  return { prefix, version };
-}
-
-/**
- * A runner tool cache (`Python/<version>/<arch>` + `<arch>.complete`) whose one entry is the
- * machine's Python, as actions/setup-python leaves it on a hosted runner.
- */
-export function toolCacheWithMachinePython(): string {
-  const { prefix, version } = machinePython();
-  const toolCache = path.join(fixturesRoot, 'toolcache');
-  const entry = path.join(toolCache, 'Python', version);
-  const arch = os.arch();
-  if (!existsSync(path.join(entry, `${arch}.complete`))) {
-    mkdirSync(entry, { recursive: true });
-    try {
-      symlinkSync(prefix, path.join(entry, arch));
-    } catch {
-      /* another worker made it */
-    }
-    writeFileSync(path.join(entry, `${arch}.complete`), '');
-  }
-  return toolCache;
-}
-
-/**
- * PATH as a hosted runner has it: without pyenv's shims (each probe of a shim costs most of a
- * second; hosted runners keep their Pythons in the tool cache instead).
- */
-export function runnerPath(base = process.env.PATH ?? ''): string {
-  return base
-    .split(path.delimiter)
-    .filter(dir => !/\/shims$/.test(dir))
-    .join(path.delimiter);
 }
 
 /** Runs the bundled action like the runner, pip pointed at the local package index. */

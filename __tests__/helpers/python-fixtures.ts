@@ -3,50 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const fixturesRoot = path.join(repoRoot, '.fixtures');
-
-let cachedPipEnv: Record<string, string> | undefined;
-
-/**
- * pip environment pointing at the machine's local package index (first entry of
- * `pip config get global.extra-index-url`), with retries off so the public index that
- * cannot be reached fails at once instead of stalling.
- */
-export function localPipEnv(): Record<string, string> {
-  if (cachedPipEnv) return cachedPipEnv;
-  const env: Record<string, string> = {
-    PIP_RETRIES: '0',
-    PIP_DISABLE_PIP_VERSION_CHECK: '1',
-    PIP_NO_INPUT: '1'
-  };
-  if (process.env.PIP_INDEX_URL) {
-    env.PIP_INDEX_URL = process.env.PIP_INDEX_URL;
-  } else {
-    try {
-      const urls = execFileSync(
-        'python3',
-        ['-m', 'pip', 'config', 'get', 'global.extra-index-url'],
-        {
-          encoding: 'utf8'
-        }
-      )
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean);
-      if (urls.length > 0) {
-        env.PIP_INDEX_URL = urls[0];
-        if (urls.length > 1) env.PIP_EXTRA_INDEX_URL = urls.slice(1).join(' ');
-      }
-    } catch {
-      // No pip config: leave pip's own defaults.
-    }
-  }
-  cachedPipEnv = env;
-  return env;
-}
+export { fixturesRoot, localPipEnv, repoRoot } from '../../scripts/e2e/local-env.mjs';
+import { fixturesRoot, localPipEnv } from '../../scripts/e2e/local-env.mjs';
 
 /** The system interpreter the fixtures are built with (python3 on PATH, resolved). */
 export function systemPython(): string {

@@ -1,0 +1,81 @@
+// `npm run demo`: runs the bundled action on examples/django-project twice against a local
+// GitHub cache service: a cold run (empty cache), then a warm run on a fresh copy of the
+// workspace at the same path, as a second workflow run would. Prints outputs and timings.
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCacheServer } from './e2e/cache-server.mjs';
+import { localPipEnv, repoRoot, runnerPath, toolCacheWithMachinePython } from './e2e/local-env.mjs';
+import { runAction } from './e2e/runner.mjs';
+
+const example = path.join(repoRoot, 'examples', 'django-project');
+const root = path.join(os.tmpdir(), 'setup-django-demo');
+const workspace = path.join(root, 'workspace');
+
+if (!existsSync(path.join(repoRoot, 'dist', 'index.js'))) {
+  console.error('dist/index.js is missing: run `npm run bundle` first.');
+  process.exit(1);
+}
+
+function freshCheckout() {
+  rmSync(workspace, { recursive: true, force: true });
+  mkdirSync(workspace, { recursive: true });
+  cpSync(example, workspace, {
+    recursive: true,
+    filter: source => !/(^|\/)(\.venv|staticfiles|__pycache__|db\.sqlite3)$/.test(source)
+  });
+}
+
+function phaseRows(summary) {
+  return [
+    ...summary.matchAll(
+      /<tr><td>(\w+)<\/td><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g
+    )
+  ].map(
+    ([, phase, start, duration, detail]) =>
+      `    ${phase.padEnd(8)} ${start.padEnd(8)} ${duration.padStart(7)}  ${detail}`
+  );
+}
+
+function report(title, result) {
+  console.log(
+    `\n=== ${title}: ${result.exitCode === 0 ? 'succeeded' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s (main step)` +
+      (result.post ? ` + ${(result.post.durationMs / 1000).toFixed(1)} s (post step)` : '')
+  );
+  console.log('  phases:');
+  console.log(phaseRows(result.summary).join('\n'));
+  console.log('  outputs:');
+  for (const [name, value] of Object.entries(result.outputs))
+    console.log(`    ${name.padEnd(20)} ${value}`);
+  for (const c of [...result.commands, ...(result.post?.commands ?? [])]) {
+    if (['error', 'warning', 'notice'].includes(c.command))
+      console.log(`  ${c.command}: ${c.message.split('\n')[0]}`);
+  }
+  if (result.exitCode !== 0) console.log(result.stdout.slice(-4000));
+}
+
+rmSync(root, { recursive: true, force: true });
+const server = await startCacheServer({ dir: path.join(root, 'cache-service') });
+try {
+  const options = {
+    workspace,
+    runnerTemp: path.join(root, 'runner-temp'),
+    toolCache: toolCacheWithMachinePython(),
+    env: { PATH: runnerPath(), ...localPipEnv(), ...server.envFor('v2') }
+  };
+  console.log(`setup-django demo on ${path.relative(repoRoot, example)} (workspace ${workspace})`);
+  freshCheckout();
+  const cold = await runAction(options);
+  report('cold run (empty cache)', cold);
+  freshCheckout();
+  const warm = await runAction(options);
+  report('warm run (fresh checkout, cache hit)', warm);
+  const total = r => r.durationMs + (r.post?.durationMs ?? 0);
+  console.log(
+    `\ncold ${(total(cold) / 1000).toFixed(1)} s, warm ${(total(warm) / 1000).toFixed(1)} s, cache-hit on the warm run: ${warm.outputs['cache-hit']}`
+  );
+  process.exitCode =
+    cold.exitCode || warm.exitCode || (warm.outputs['cache-hit'] === 'true' ? 0 : 1);
+} finally {
+  await server.close();
+}
