@@ -12,7 +12,23 @@ export enum Inputs {
   SettingsModule = 'settings-module',
   Migrate = 'migrate',
   Collectstatic = 'collectstatic',
-  UpdateEnvironment = 'update-environment'
+  UpdateEnvironment = 'update-environment',
+  AptPackages = 'apt-packages',
+  OracleInstantClient = 'oracle-instant-client',
+  OracleInstantClientComponents = 'oracle-instant-client-components',
+  OracleInstantClientUrl = 'oracle-instant-client-url',
+  OracleInstantClientSha256 = 'oracle-instant-client-sha256',
+  Check = 'check',
+  CheckFailLevel = 'check-fail-level',
+  CheckMigrations = 'check-migrations',
+  MigrateDatabase = 'migrate-database',
+  Server = 'server',
+  ServerVersion = 'server-version',
+  SmokeTest = 'smoke-test',
+  SmokeTestPath = 'smoke-test-path',
+  SmokeTestStatus = 'smoke-test-status',
+  Artifact = 'artifact',
+  ArtifactName = 'artifact-name'
 }
 
 export enum Outputs {
@@ -26,14 +42,20 @@ export enum Outputs {
   SettingsModule = 'settings-module',
   MigrationsApplied = 'migrations-applied',
   StaticRoot = 'static-root',
-  StaticFilesCount = 'static-files-count'
+  StaticFilesCount = 'static-files-count',
+  OracleClientPath = 'oracle-client-path',
+  WsgiApplication = 'wsgi-application',
+  AsgiApplication = 'asgi-application',
+  ServerCommand = 'server-command',
+  ArtifactPath = 'artifact-path'
 }
 
 export enum State {
   CachePrimaryKey = 'cache-primary-key',
   CacheMatchedKey = 'cache-matched-key',
   CachePaths = 'cache-paths',
-  CacheSaveReady = 'cache-save-ready'
+  CacheSaveReady = 'cache-save-ready',
+  OracleCacheSave = 'oracle-cache-save'
 }
 
 /** Bumped whenever the venv layout or the marker format changes: old cache entries stop matching. */

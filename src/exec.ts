@@ -102,3 +102,113 @@ export function execCommand(
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface BackgroundExit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all. */
+  error?: string;
+}
+
+/** A long-running command (a server): its own process group, output captured, always stoppable. */
+export interface BackgroundProcess {
+  readonly pid: number | undefined;
+  /** stdout and stderr interleaved, as far as received (the last 4 MiB). */
+  output(): string;
+  /** Resolves (never rejects) when the process exits or fails to start. */
+  readonly exited: Promise<BackgroundExit>;
+  hasExited(): boolean;
+  /** SIGTERM to the whole process group, SIGKILL after graceMs; then kills any leftovers. */
+  stop(graceMs?: number): Promise<BackgroundExit>;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** The promise's value, or undefined after ms; the timer is cleared either way. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>(resolve => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts a command in the background (argument array, no shell) as the leader of a new
+ * process group, so stopping it also stops its workers. The group is killed when this
+ * process exits, should the caller never get to stop() it.
+ */
+export function startBackground(
+  command: string,
+  args: string[],
+  options: Pick<ExecOptions, 'cwd' | 'env'> = {}
+): BackgroundProcess {
+  core.debug(`exec (background): ${[command, ...args].join(' ')}`);
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: mergeEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true
+  });
+  let output = '';
+  let result: BackgroundExit | undefined;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output = append(output, chunk)));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output = append(output, chunk)));
+  const killOnExit = (): void => {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const exited = new Promise<BackgroundExit>(resolve => {
+    child.on('error', error => {
+      const code = (error as NodeJS.ErrnoException).code;
+      result ??= {
+        exitCode: null,
+        signal: null,
+        error: code === 'ENOENT' ? `'${command}' was not found` : error.message
+      };
+      resolve(result);
+    });
+    // 'exit', not 'close': orphaned workers may hold the pipes open after the leader is gone.
+    child.on('exit', (exitCode, signal) => {
+      result ??= { exitCode, signal };
+      resolve(result);
+    });
+  });
+  return {
+    pid: child.pid,
+    output: () => output,
+    exited,
+    hasExited: () => result !== undefined,
+    async stop(graceMs = 5000) {
+      const pid = child.pid;
+      if (pid !== undefined) {
+        if (!result && signalGroup(pid, 'SIGTERM')) {
+          await within(exited, graceMs);
+          if (!result) {
+            signalGroup(pid, 'SIGKILL');
+            await within(exited, 2000);
+          }
+        }
+        // Workers that outlived their master (or ignored SIGTERM) go too; wait (briefly) until
+        // they are reaped, so that the caller may rely on the group being gone.
+        const deadline = Date.now() + 2000;
+        while (signalGroup(pid, 'SIGKILL') && Date.now() < deadline) await delay(50);
+      }
+      process.removeListener('exit', killOnExit);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      return result ?? (await within(exited, 2000)) ?? { exitCode: null, signal: 'SIGKILL' };
+    }
+  };
+}

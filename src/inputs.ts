@@ -1,7 +1,21 @@
 // Every input read once, validated and typed; nothing else reads INPUT_* variables.
 import path from 'node:path';
 import { Inputs } from './constants.js';
+import { ARTIFACT_FORMATS, checkArtifactName, type ArtifactFormat } from './django/artifact.js';
+import {
+  checkServerVersion,
+  isValidSmokePath,
+  isValidStatus,
+  SERVER_KINDS,
+  type ServerKind
+} from './django/server.js';
 import { ActionError } from './errors.js';
+import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
+import {
+  parseOracleComponents,
+  parseOracleSha256,
+  type OracleComponent
+} from './oslibs/oracle/versions.js';
 
 export interface ActionInputs {
   /** The workspace every relative path is resolved against (GITHUB_WORKSPACE). */
@@ -22,7 +36,66 @@ export interface ActionInputs {
   migrate: boolean;
   collectstatic: boolean;
   updateEnvironment: boolean;
+  aptPackages: AptPackage[];
+  /** '' when no Oracle Instant Client is wanted. */
+  oracleInstantClient: string;
+  oracleComponents: OracleComponent[];
+  oracleMirror: string;
+  oracleSha256: Partial<Record<OracleComponent, string>>;
+  check: CheckMode;
+  checkFailLevel: CheckFailLevel;
+  checkMigrations: boolean;
+  migrateDatabase: string;
+  server: ServerChoice;
+  serverVersion: string;
+  smokeTest: boolean;
+  smokeTestPath: string;
+  /** undefined: any status below 500 passes. */
+  smokeTestStatus: number | undefined;
+  /** undefined: no artifact. */
+  artifact: ArtifactFormat | undefined;
+  artifactName: string;
 }
+
+export const CHECK_MODES = ['none', 'system', 'deploy'] as const;
+export type CheckMode = (typeof CHECK_MODES)[number];
+export const CHECK_FAIL_LEVELS = ['ERROR', 'WARNING'] as const;
+export type CheckFailLevel = (typeof CHECK_FAIL_LEVELS)[number];
+export type ServerChoice = 'none' | ServerKind;
+
+/** One of `accepted` (case-insensitive), or an error naming the input and the accepted values. */
+export function parseChoice<T extends string>(
+  name: string,
+  raw: string,
+  accepted: readonly T[],
+  fallback: T
+): T {
+  if (raw === '') return fallback;
+  const match = accepted.find(value => value.toLowerCase() === raw.toLowerCase());
+  if (match === undefined) {
+    throw new ActionError(`Input '${name}' must be one of ${accepted.join(', ')} (got '${raw}').`);
+  }
+  return match;
+}
+
+function parseArtifact(raw: string): ArtifactFormat | undefined {
+  const choice = parseChoice(Inputs.Artifact, raw, ['false', 'true', ...ARTIFACT_FORMATS], 'false');
+  if (choice === 'false') return undefined;
+  return choice === 'true' ? 'tar.gz' : choice;
+}
+
+function parseStatus(raw: string): number | undefined {
+  if (raw === '') return undefined;
+  const status = Number(raw);
+  if (!/^\d{3}$/.test(raw) || !isValidStatus(status)) {
+    throw new ActionError(
+      `Input '${Inputs.SmokeTestStatus}' must be an HTTP status from 100 to 599 (got '${raw}').`
+    );
+  }
+  return status;
+}
+
+const OPTIONAL_URL = /^https?:\/\/[^\s]+$/;
 
 type Env = Record<string, string | undefined>;
 
@@ -150,6 +223,51 @@ export function readInputs(env: Env = process.env): ActionInputs {
     );
   }
 
+  const oracleComponents = parseOracleComponents(
+    readRaw(env, Inputs.OracleInstantClientComponents)
+  );
+  const oracleMirror = readRaw(env, Inputs.OracleInstantClientUrl);
+  if (oracleMirror !== '' && !OPTIONAL_URL.test(oracleMirror)) {
+    throw new ActionError(
+      `Input '${Inputs.OracleInstantClientUrl}' must be an http(s) URL, the base under which Oracle's zip file names are served (got '${oracleMirror}').`
+    );
+  }
+  const oracleInstantClient = readRaw(env, Inputs.OracleInstantClient);
+  if (oracleInstantClient !== '' && !/^(latest|\d+(\.\d+){0,4})$/.test(oracleInstantClient)) {
+    throw new ActionError(
+      `Input '${Inputs.OracleInstantClient}' must be 'latest' or a version such as 23.8, 21.18 or 19.30 (got '${oracleInstantClient}').`
+    );
+  }
+  const migrateDatabase = readRaw(env, Inputs.MigrateDatabase) || 'default';
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(migrateDatabase)) {
+    throw new ActionError(
+      `Input '${Inputs.MigrateDatabase}' must be a DATABASES alias such as default (got '${migrateDatabase}').`
+    );
+  }
+  const server = parseChoice<ServerChoice>(
+    Inputs.Server,
+    readRaw(env, Inputs.Server),
+    ['none', ...SERVER_KINDS],
+    'none'
+  );
+  const serverVersion = readRaw(env, Inputs.ServerVersion);
+  if (serverVersion !== '') checkServerVersion(serverVersion);
+  const smokeTest = parseBoolean(Inputs.SmokeTest, readRaw(env, Inputs.SmokeTest), false);
+  if (smokeTest && server === 'none') {
+    throw new ActionError(
+      `Input '${Inputs.SmokeTest}' is true but '${Inputs.Server}' is none: choose the server to test (gunicorn or uvicorn).`
+    );
+  }
+  const smokeTestPath = readRaw(env, Inputs.SmokeTestPath) || '/';
+  if (!isValidSmokePath(smokeTestPath)) {
+    throw new ActionError(
+      `Input '${Inputs.SmokeTestPath}' must be a URL path starting with '/' without spaces, such as /health/ (got '${smokeTestPath}').`
+    );
+  }
+  const artifact = parseArtifact(readRaw(env, Inputs.Artifact));
+  const artifactName = readRaw(env, Inputs.ArtifactName) || defaultArtifactName(env);
+  if (artifact) checkArtifactName(artifactName, artifact);
+
   return {
     workspace,
     pythonVersion,
@@ -171,6 +289,45 @@ export function readInputs(env: Env = process.env): ActionInputs {
       Inputs.UpdateEnvironment,
       readRaw(env, Inputs.UpdateEnvironment),
       true
-    )
+    ),
+    aptPackages: parseAptPackages(readRaw(env, Inputs.AptPackages)),
+    oracleInstantClient,
+    oracleComponents,
+    oracleMirror,
+    oracleSha256: parseOracleSha256(
+      readRaw(env, Inputs.OracleInstantClientSha256),
+      oracleComponents
+    ),
+    check: parseChoice(Inputs.Check, readRaw(env, Inputs.Check), CHECK_MODES, 'system'),
+    checkFailLevel: parseChoice(
+      Inputs.CheckFailLevel,
+      readRaw(env, Inputs.CheckFailLevel),
+      CHECK_FAIL_LEVELS,
+      'ERROR'
+    ),
+    checkMigrations: parseBoolean(
+      Inputs.CheckMigrations,
+      readRaw(env, Inputs.CheckMigrations),
+      false
+    ),
+    migrateDatabase,
+    server,
+    serverVersion,
+    smokeTest,
+    smokeTestPath,
+    smokeTestStatus: parseStatus(readRaw(env, Inputs.SmokeTestStatus)),
+    artifact,
+    artifactName
   };
+}
+
+/** `<repository name>-<short sha>`, else `django-app`. */
+export function defaultArtifactName(env: Env): string {
+  const repo = (env.GITHUB_REPOSITORY ?? '').split('/').pop() ?? '';
+  const sha = (env.GITHUB_SHA ?? '').slice(0, 7);
+  const name = [repo, sha]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^A-Za-z0-9._+-]/g, '-');
+  return /^[A-Za-z0-9_]/.test(name) ? name : 'django-app';
 }

@@ -1,18 +1,33 @@
-// The main step: inputs → Python → venv → Django, then outputs, environment and the job summary.
+// The main step: inputs → (apt ∥ Oracle ∥ Python → venv) → Django → server → artifact,
+// then outputs, environment and the job summary.
 import * as core from '@actions/core';
 import path from 'node:path';
-import { Outputs } from './constants.js';
+import { Outputs, State } from './constants.js';
+import { buildArtifact } from './django/artifact.js';
 import { runDjango, type DjangoReport } from './django/driver.js';
+import {
+  installServer,
+  resolveAppSpec,
+  serverCommand,
+  smokeTest,
+  type ServerKind
+} from './django/server.js';
 import { ActionError } from './errors.js';
 import { readInputs, type ActionInputs } from './inputs.js';
+import { installAptPackages } from './oslibs/apt.js';
+import {
+  installOracleClient,
+  oracleEnvironment,
+  type OracleInstallResult
+} from './oslibs/oracle/install.js';
 import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
 import { Phases } from './phases.js';
-import { detectPlatform } from './platform.js';
+import { detectPlatform, type Platform } from './platform.js';
 import { findPython, type PythonInstall } from './python/find.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
+import { writeSummary, type SummaryDetails } from './summary.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
-import { writeSummary } from './summary.js';
 
 const REPORT_URL = 'https://github.com/setup-django/setup-django/issues';
 
@@ -55,18 +70,109 @@ function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
 
 function describeDjango(report: DjangoReport): string {
   const parts = [`Django ${report.django_version}`, report.settings_module];
+  if (report.checks.length > 0) parts.push(`${report.checks.length} check findings`);
   if (report.migrations) parts.push(`${report.migrations.applied.length} migrations applied`);
   if (report.static) parts.push(`${report.static.total} static files`);
   return parts.join(', ');
 }
 
+/** Marks a promise as handled now (it is awaited later): a failure must not crash the process first. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function startOracle(
+  inputs: ActionInputs,
+  platform: Platform,
+  phases: Phases
+): Promise<OracleInstallResult | undefined> {
+  if (inputs.oracleInstantClient === '') return Promise.resolve(undefined);
+  return background(
+    phases.run(
+      'oracle',
+      () =>
+        installOracleClient({
+          spec: inputs.oracleInstantClient,
+          components: inputs.oracleComponents,
+          platform,
+          mirror: inputs.oracleMirror || undefined,
+          sha256Overrides: inputs.oracleSha256,
+          actionsCache: inputs.cache
+        }),
+      r =>
+        `${r.version} from ${r.source}${r.verified ? ', sha256 verified' : ', not verified'}: ${r.path}`
+    )
+  );
+}
+
+function startApt(inputs: ActionInputs, platform: Platform, phases: Phases): Promise<unknown> {
+  if (inputs.aptPackages.length === 0) return Promise.resolve();
+  return background(
+    phases.run(
+      'apt',
+      () => installAptPackages(inputs.aptPackages, platform),
+      r =>
+        `${r.installed.length ? `installed ${r.installed.join(' ')}` : 'nothing to install'}${r.skipped.length ? `; already present: ${r.skipped.join(' ')}` : ''}`
+    )
+  );
+}
+
+async function runServer(
+  inputs: ActionInputs,
+  kind: ServerKind,
+  venvPython: string,
+  report: DjangoReport,
+  phases: Phases,
+  outputs: OutputValues,
+  env: Record<string, string>
+): Promise<string> {
+  const app = { wsgi: report.wsgi_application, asgi: report.asgi_application };
+  const install = await phases.run(
+    'server',
+    () =>
+      installServer(venvPython, kind, inputs.serverVersion || undefined, {
+        cwd: inputs.workingDirectory
+      }),
+    r => `${kind} ${r.version}${r.installed ? ' installed' : ' already present'}`
+  );
+  const command = serverCommand(kind, app, { projectDir: inputs.workingDirectory });
+  outputs[Outputs.ServerCommand] = command;
+  if (kind === 'uvicorn')
+    outputs[Outputs.AsgiApplication] = resolveAppSpec(kind, app, inputs.workingDirectory);
+  if (inputs.smokeTest) {
+    await phases.run(
+      'smoke test',
+      () =>
+        smokeTest({
+          venvPython,
+          projectDir: inputs.workingDirectory,
+          kind,
+          app,
+          path: inputs.smokeTestPath,
+          expectStatus: inputs.smokeTestStatus,
+          env: { ...env, DJANGO_SETTINGS_MODULE: report.settings_module },
+          serverVersion: install.version
+        }),
+      r =>
+        `GET ${inputs.smokeTestPath} → ${r.status} in ${r.latencyMs} ms${r.hint ? ` (${r.hint})` : ''}`
+    );
+  }
+  return `${kind}==${install.version}`;
+}
+
 export async function run(): Promise<void> {
   const phases = new Phases();
   const outputs: OutputValues = {};
+  const details: SummaryDetails = {};
   let failure: string | undefined;
   try {
     const inputs = readInputs();
     const platform = detectPlatform();
+
+    // OS libraries do not depend on Python: they start at once and run alongside.
+    const apt = startApt(inputs, platform, phases);
+    const oracle = startOracle(inputs, platform, phases);
 
     const source = findVersionSpec(
       inputs.pythonVersion,
@@ -87,15 +193,24 @@ export async function run(): Promise<void> {
     outputs[Outputs.PythonVersion] = python.version;
     outputs[Outputs.PythonPath] = python.executable;
 
-    const { venv, cacheHit, cacheKey } = await phases.run(
+    const provision = await phases.run(
       'venv',
-      () => provisionVenv(inputs, python, platform),
+      () => provisionVenv(inputs, python, platform, apt),
       describeVenv
     );
+    const { venv, cacheHit, cacheKey } = provision;
     outputs[Outputs.VenvPath] = venv.venvPath;
     outputs[Outputs.CacheHit] = cacheHit;
     outputs[Outputs.CacheKey] = cacheKey;
     outputs[Outputs.PackageManager] = venv.packageManager;
+    await apt;
+
+    const client = await oracle;
+    const oracleEnv = client ? oracleEnvironment(client.path) : {};
+    if (client) {
+      outputs[Outputs.OracleClientPath] = client.path;
+      if (client.cacheSave) core.saveState(State.OracleCacheSave, JSON.stringify(client.cacheSave));
+    }
 
     const report = await phases.run(
       'django',
@@ -106,22 +221,72 @@ export async function run(): Promise<void> {
           settingsModule: inputs.settingsModule,
           migrate: inputs.migrate,
           collectstatic: inputs.collectstatic,
+          check: inputs.check,
+          checkFailLevel: inputs.checkFailLevel,
+          checkMigrations: inputs.checkMigrations,
+          database: inputs.migrateDatabase,
+          env: oracleEnv,
           tempDir: process.env.RUNNER_TEMP
         }),
       describeDjango
     );
+    details.checks = report.checks;
+    details.migrationsApplied = report.migrations?.applied ?? [];
     outputs[Outputs.DjangoVersion] = report.django_version;
     outputs[Outputs.SettingsModule] = report.settings_module;
     outputs[Outputs.MigrationsApplied] = report.migrations?.applied.length ?? 0;
-    outputs[Outputs.StaticRoot] =
-      report.static && report.static_root
-        ? path.resolve(inputs.workingDirectory, report.static_root)
-        : (report.static_root ?? '');
+    outputs[Outputs.StaticRoot] = report.static_root
+      ? path.resolve(inputs.workingDirectory, report.static_root)
+      : '';
     outputs[Outputs.StaticFilesCount] = report.static?.total ?? 0;
+    outputs[Outputs.WsgiApplication] = report.wsgi_application ?? '';
+    outputs[Outputs.AsgiApplication] = report.asgi_application ?? '';
+
+    const extraRequirements: string[] = [];
+    if (inputs.server !== 'none') {
+      extraRequirements.push(
+        await runServer(inputs, inputs.server, venv.python, report, phases, outputs, oracleEnv)
+      );
+    }
+
+    const format = inputs.artifact;
+    if (format) {
+      const artifact = await phases.run(
+        'artifact',
+        () =>
+          buildArtifact({
+            projectDir: inputs.workingDirectory,
+            venvPython: venv.python,
+            requirementFiles: provision.requirementFiles,
+            extraRequirements,
+            staticRoot: report.static ? report.static_root : null,
+            venvDir: venv.venvPath,
+            outDir: process.env.RUNNER_TEMP || path.join(inputs.workspace, '..'),
+            name: inputs.artifactName,
+            format,
+            manifest: {
+              pythonVersion: python.version,
+              djangoVersion: report.django_version,
+              settingsModule: report.settings_module,
+              migrations: report.migrations?.planned ?? [],
+              wsgiApplication: report.wsgi_application,
+              asgiApplication: report.asgi_application,
+              serverCommand: (outputs[Outputs.ServerCommand] as string | undefined) ?? null
+            }
+          }),
+        r =>
+          `${path.basename(r.path)}: ${r.files} files, ${(r.sizeBytes / 1024 / 1024).toFixed(1)} MiB, ${r.wheels.length} wheels`
+      );
+      outputs[Outputs.ArtifactPath] = artifact.path;
+    }
 
     setOutputs(outputs);
-    if (inputs.updateEnvironment) exportEnvironment(venv.venvPath, report.settings_module);
+    if (inputs.updateEnvironment) {
+      exportEnvironment(venv.venvPath, report.settings_module);
+      for (const [name, value] of Object.entries(oracleEnv)) core.exportVariable(name, value);
+    }
   } catch (error) {
+    setOutputs(outputs);
     if (error instanceof ActionError) {
       failure = error.message;
       core.setFailed(error.message);
@@ -133,6 +298,6 @@ export async function run(): Promise<void> {
       );
     }
   } finally {
-    await writeSummary(phases.records, outputs, phases.elapsed(), failure);
+    await writeSummary(phases.records, outputs, phases.elapsed(), failure, details);
   }
 }

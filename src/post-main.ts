@@ -1,13 +1,31 @@
 // The post step: saves the virtualenv to the cache when the main step says it may.
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
+import { State } from './constants.js';
+import { saveOracleClient } from './oslibs/oracle/install.js';
 import { saveVenv } from './cache/save.js';
 import { cacheServiceAvailable } from './cache/restore.js';
 import { readCacheState } from './state.js';
 import { markerPath } from './venv/marker.js';
 import { venvPython } from './venv/inspect.js';
 
+/** Saves the Oracle Instant Client the main step downloaded (it hands over key and path). */
+async function saveOracle(): Promise<void> {
+  const raw = core.getState(State.OracleCacheSave);
+  if (!raw) return;
+  try {
+    const save = JSON.parse(raw) as { key: unknown; path: unknown };
+    if (typeof save.key !== 'string' || typeof save.path !== 'string') return;
+    await saveOracleClient({ key: save.key, path: save.path });
+  } catch (error) {
+    core.warning(
+      `Could not save the Oracle Instant Client to the cache: ${(error as Error).message}`
+    );
+  }
+}
+
 export async function runPost(): Promise<void> {
+  await saveOracle();
   try {
     const state = readCacheState();
     if (!state) {

@@ -1,5 +1,6 @@
 // The job summary: what each phase did and how long it took, then the outputs.
 import * as core from '@actions/core';
+import type { CheckFinding } from './django/driver.js';
 import type { OutputValues } from './outputs.js';
 import type { PhaseRecord } from './phases.js';
 
@@ -16,11 +17,18 @@ function escapeCell(text: string): string {
   );
 }
 
+/** What the summary lists beyond the phases and outputs. */
+export interface SummaryDetails {
+  checks?: CheckFinding[];
+  migrationsApplied?: string[];
+}
+
 export function buildSummary(
   phases: PhaseRecord[],
   outputs: OutputValues,
   totalMs: number,
-  failure?: string
+  failure?: string,
+  details: SummaryDetails = {}
 ): typeof core.summary {
   const summary = core.summary.addHeading(failure ? 'setup-django failed' : 'setup-django', 2);
   if (failure) summary.addRaw(`<pre>${escapeCell(failure)}</pre>`, true);
@@ -41,6 +49,29 @@ export function buildSummary(
     ])
   ]);
   summary.addRaw(`Total: ${seconds(totalMs)}`, true);
+  if (details.migrationsApplied?.length) {
+    summary.addDetails(
+      `Migrations applied (${details.migrationsApplied.length})`,
+      `<ul>${details.migrationsApplied.map(name => `<li><code>${escapeCell(name)}</code></li>`).join('')}</ul>`
+    );
+  }
+  if (details.checks?.length) {
+    summary.addHeading('System check findings', 3);
+    summary.addTable([
+      [
+        { data: 'Level', header: true },
+        { data: 'Check', header: true },
+        { data: 'Message', header: true }
+      ],
+      ...details.checks.map(finding => [
+        finding.level,
+        escapeCell(finding.id ?? ''),
+        escapeCell(
+          `${finding.obj ? `${finding.obj}: ` : ''}${finding.msg}${finding.hint ? ` (${finding.hint})` : ''}`
+        )
+      ])
+    ]);
+  }
   const rows = Object.entries(outputs).filter(([, value]) => value !== undefined && value !== '');
   if (rows.length > 0) {
     summary.addHeading('Outputs', 3);
@@ -59,11 +90,12 @@ export async function writeSummary(
   phases: PhaseRecord[],
   outputs: OutputValues,
   totalMs: number,
-  failure?: string
+  failure?: string,
+  details: SummaryDetails = {}
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   try {
-    await buildSummary(phases, outputs, totalMs, failure).write();
+    await buildSummary(phases, outputs, totalMs, failure, details).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`);
   }

@@ -99,6 +99,93 @@ describe('readInputs', () => {
   });
 });
 
+describe('deploy inputs', () => {
+  it('defaults: system checks at ERROR, no server, no artifact, the default database', () => {
+    expect(readInputs(env())).toMatchObject({
+      check: 'system',
+      checkFailLevel: 'ERROR',
+      checkMigrations: false,
+      migrateDatabase: 'default',
+      server: 'none',
+      smokeTest: false,
+      smokeTestPath: '/',
+      smokeTestStatus: undefined,
+      artifact: undefined,
+      aptPackages: [],
+      oracleInstantClient: '',
+      oracleComponents: ['basic']
+    });
+  });
+
+  it.each([
+    ['check', 'full', /Input 'check' must be one of none, system, deploy \(got 'full'\)/],
+    ['check-fail-level', 'INFO', /Input 'check-fail-level' must be one of ERROR, WARNING/],
+    ['server', 'waitress', /Input 'server' must be one of none, gunicorn, uvicorn/],
+    ['artifact', 'zip', /Input 'artifact' must be one of false, true, tar.gz, tar.zst/],
+    ['smoke-test-status', '2000', /'smoke-test-status' must be an HTTP status/],
+    ['smoke-test-path', 'health', /'smoke-test-path' must be a URL path/],
+    ['migrate-database', 'a;b', /'migrate-database' must be a DATABASES alias/],
+    [
+      'oracle-instant-client',
+      '23.8; rm -rf /',
+      /'oracle-instant-client' must be 'latest' or a version/
+    ],
+    [
+      'oracle-instant-client-url',
+      'ftp://mirror',
+      /'oracle-instant-client-url' must be an http\(s\) URL/
+    ],
+    ['apt-packages', '-o APT::Foo=1', /'apt-packages'/],
+    ['apt-packages', 'libpq-dev;id', /'apt-packages'/],
+    ['apt-packages', '$(id)', /'apt-packages'/]
+  ])('rejects %s=%j naming the input', (name, value, message) => {
+    expect(() => readInputs(env({ [name]: value }))).toThrow(message);
+  });
+
+  it('accepts enum values in any case and maps artifact: true to tar.gz', () => {
+    const inputs = readInputs(
+      env({ check: 'Deploy', 'check-fail-level': 'warning', server: 'GUNICORN', artifact: 'true' })
+    );
+    expect(inputs).toMatchObject({
+      check: 'deploy',
+      checkFailLevel: 'WARNING',
+      server: 'gunicorn',
+      artifact: 'tar.gz'
+    });
+  });
+
+  it('refuses a smoke test without a server', () => {
+    expect(() => readInputs(env({ 'smoke-test': 'true' }))).toThrow(
+      /'smoke-test' is true but 'server' is none/
+    );
+  });
+
+  it('names the artifact after the repository and commit by default', () => {
+    const inputs = readInputs({
+      ...env({ artifact: 'tar.zst' }),
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_SHA: 'abcdef1234567'
+    });
+    expect(inputs.artifactName).toBe('shop-abcdef1');
+    expect(inputs.artifact).toBe('tar.zst');
+  });
+
+  it('parses apt packages and Oracle components', () => {
+    const inputs = readInputs(
+      env({
+        'apt-packages': 'libpq-dev\nlibxml2-dev=2.9.14+dfsg-1',
+        'oracle-instant-client': '23.8',
+        'oracle-instant-client-components': 'basiclite sdk'
+      })
+    );
+    expect(inputs.aptPackages).toEqual([
+      { name: 'libpq-dev' },
+      { name: 'libxml2-dev', version: '2.9.14+dfsg-1' }
+    ]);
+    expect(inputs.oracleComponents).toEqual(['basiclite', 'sdk']);
+  });
+});
+
 describe('helpers', () => {
   it('parseList drops blanks and comments and handles CRLF', () => {
     expect(parseList('a\r\n\n# note\n  b  \n')).toEqual(['a', 'b']);

@@ -8,27 +8,36 @@ export type SaveOutcome =
   | { status: 'exists'; durationMs: number }
   | { status: 'failed'; durationMs: number; message: string };
 
-export async function saveVenv(paths: string[], key: string): Promise<SaveOutcome> {
-  const started = Date.now();
-  try {
-    const id = await cache.saveCache(paths, key);
-    if (id !== -1) return { status: 'saved', durationMs: Date.now() - started };
-  } catch (error) {
-    const message = errorMessage(error);
-    core.warning(`Saving the virtualenv to the cache failed: ${message}`);
-    return { status: 'failed', durationMs: Date.now() - started, message };
-  }
-  // -1 means "not saved" for every reason; a concurrent job that saved the key first is the benign one.
-  const exists = await cache
+/** Whether the service now holds `key` (a lookup only, nothing is downloaded). */
+async function entryExists(paths: string[], key: string): Promise<boolean> {
+  return cache
     .restoreCache(paths, key, [], { lookupOnly: true })
     .then(found => found === key)
     .catch(() => false);
+}
+
+/**
+ * The library's return value does not tell the truth in every case (a v1 upload that fails
+ * after the reservation still returns the entry's id; v2 reservation failures are only logged
+ * as info), so the outcome is confirmed with a lookup.
+ */
+export async function saveVenv(paths: string[], key: string): Promise<SaveOutcome> {
+  const started = Date.now();
+  let id = -1;
+  let thrown: string | undefined;
+  try {
+    id = await cache.saveCache(paths, key);
+  } catch (error) {
+    thrown = errorMessage(error);
+  }
+  const exists = await entryExists(paths, key);
   const durationMs = Date.now() - started;
+  if (exists && id !== -1) return { status: 'saved', durationMs };
   if (exists) {
     core.info(`The cache key ${key} was saved by another job first; nothing to do.`);
     return { status: 'exists', durationMs };
   }
-  const message = 'the cache service did not accept the upload (see the messages above)';
+  const message = thrown ?? 'the cache service did not accept the upload (see the messages above)';
   core.warning(
     `Saving the virtualenv to the cache failed: ${message}. The next run will build it again.`
   );

@@ -14,7 +14,21 @@ export interface DjangoOptions {
   settingsModule: string;
   migrate: boolean;
   collectstatic: boolean;
+  check: 'none' | 'system' | 'deploy';
+  checkFailLevel: 'ERROR' | 'WARNING';
+  checkMigrations: boolean;
+  database: string;
+  /** Added to the driver's environment (LD_LIBRARY_PATH for the Oracle client). */
+  env?: Record<string, string>;
   tempDir?: string;
+}
+
+export interface CheckFinding {
+  id: string | null;
+  level: string;
+  msg: string;
+  hint: string | null;
+  obj: string | null;
 }
 
 export interface DatabaseSummary {
@@ -35,6 +49,8 @@ export interface DjangoReport {
   asgi_application: string | null;
   databases: Record<string, DatabaseSummary>;
   secrets: string[];
+  checks: CheckFinding[];
+  missing_migrations: Record<string, string[]> | null;
   migrations: { planned: string[]; applied: string[] } | null;
   static: { copied: number; unmodified: number; post_processed: number; total: number } | null;
   timings: Record<string, number>;
@@ -45,6 +61,7 @@ interface DriverFailure {
   error: { code: string; message: string; detail?: Record<string, unknown>; traceback?: string };
   secrets?: string[];
   settings_module?: string;
+  checks?: CheckFinding[];
 }
 
 /** driver.py sits beside this module in src/ and beside the bundle in dist/. */
@@ -104,6 +121,17 @@ export function driverError(failure: DriverFailure): ActionError {
   return new ActionError(text, `Django: ${code.replace(/_/g, ' ')}`);
 }
 
+/** Each system-check finding as an annotation, at its own level. */
+export function annotateChecks(findings: CheckFinding[]): void {
+  for (const finding of findings) {
+    const text = `${finding.obj ? `${finding.obj}: ` : ''}${finding.msg}${finding.hint ? ` HINT: ${finding.hint}` : ''}`;
+    const properties = { title: `Django check ${finding.id ?? finding.level}` };
+    if (finding.level === 'ERROR' || finding.level === 'CRITICAL') core.error(text, properties);
+    else if (finding.level === 'WARNING') core.warning(text, properties);
+    else core.notice(text, properties);
+  }
+}
+
 export function driverArgs(options: DjangoOptions, resultFile: string): string[] {
   const args = [
     driverPath(),
@@ -117,7 +145,9 @@ export function driverArgs(options: DjangoOptions, resultFile: string): string[]
   if (options.settingsModule) args.push('--settings', options.settingsModule);
   if (options.migrate) args.push('--migrate');
   if (options.collectstatic) args.push('--collectstatic');
-  args.push('--check', 'none');
+  args.push('--database', options.database);
+  args.push('--check', options.check, '--check-fail-level', options.checkFailLevel);
+  if (options.checkMigrations) args.push('--check-migrations');
   return args;
 }
 
@@ -128,6 +158,7 @@ export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
   try {
     const run = await execCommand(options.python, driverArgs(options, resultFile), {
       cwd: options.projectDir,
+      env: options.env,
       allowFailure: true
     });
     let report: DjangoReport | DriverFailure | undefined;
@@ -149,6 +180,7 @@ export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
         `The Django driver exited with code ${run.exitCode} without a report.\n${tail(output, 20)}`
       );
     }
+    annotateChecks(report.checks ?? []);
     if (!report.ok) throw driverError(report);
     return report;
   } finally {

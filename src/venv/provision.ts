@@ -22,6 +22,8 @@ export interface ProvisionResult {
   cacheHit: boolean;
   restore: RestoreOutcome | { status: 'disabled' | 'local'; durationMs: 0 };
   dependencyFiles: string[];
+  /** The requirements files pip installed from. */
+  requirementFiles: string[];
 }
 
 /** Files matching the `cache-dependency-path` globs (relative to working-directory). */
@@ -54,7 +56,9 @@ async function validateRestored(
 export async function provisionVenv(
   inputs: ActionInputs,
   python: PythonInstall,
-  platform: Platform
+  platform: Platform,
+  /** What an install must wait for (apt packages: builds may need their headers). */
+  beforeInstall: Promise<unknown> = Promise.resolve()
 ): Promise<ProvisionResult> {
   const requirementFiles = resolveRequirementFiles(
     inputs.requirementsFiles,
@@ -117,9 +121,9 @@ export async function provisionVenv(
         action: 'reused',
         packageManager: 'pip'
       }
-    : await prepareVenv(plan);
+    : await beforeInstall.then(() => prepareVenv(plan));
   if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
     saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
   }
-  return { venv, cacheKey, cacheHit, restore, dependencyFiles };
+  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles };
 }
