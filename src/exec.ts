@@ -1,5 +1,5 @@
 // The one way external commands run: argument arrays (never a shell), timed, output kept.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as core from '@actions/core';
 import { ActionError, tail } from './errors.js';
 
@@ -50,6 +50,29 @@ export function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
+/** Commands running now: a cancelled step (SIGTERM / SIGINT) stops them before it exits. */
+const running = new Set<ChildProcess>();
+let cancelHandlerInstalled = false;
+
+function onCancel(signal: NodeJS.Signals): void {
+  core.error(
+    `setup-django was cancelled (${signal}); stopping ${running.size} running command(s). Nothing half-built will be reused or cached: the venv's completion marker is only written after a full install.`
+  );
+  for (const child of running) child.kill('SIGTERM');
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+function track(child: ChildProcess): void {
+  if (!cancelHandlerInstalled) {
+    cancelHandlerInstalled = true;
+    process.once('SIGTERM', onCancel);
+    process.once('SIGINT', onCancel);
+  }
+  running.add(child);
+  child.once('close', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+}
+
 export function execCommand(
   command: string,
   args: string[],
@@ -64,6 +87,7 @@ export function execCommand(
       env: mergeEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe']
     });
+    track(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

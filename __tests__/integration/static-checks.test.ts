@@ -18,8 +18,13 @@ describe('repository checks', () => {
   it('the committed dist/ matches a fresh bundle of the sources (check-dist)', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'check-dist-'));
     run(process.execPath, [path.join(repoRoot, 'scripts', 'bundle.mjs'), '--out', out]);
-    const committed = readdirSync(path.join(repoRoot, 'dist')).sort();
-    expect(readdirSync(out).sort()).toEqual(committed);
+    const list = (dir: string): string[] =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter(entry => entry.isFile())
+        .map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+        .sort();
+    const committed = list(path.join(repoRoot, 'dist'));
+    expect(list(out)).toEqual(committed);
     for (const file of committed) {
       const fresh = readFileSync(path.join(out, file));
       const same = fresh.equals(readFileSync(path.join(repoRoot, 'dist', file)));

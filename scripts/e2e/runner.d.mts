@@ -19,6 +19,7 @@ export interface RunOptions {
   jobFailed?: boolean;
   actionDir?: string;
   timeoutMs?: number;
+  cancelWhen?: () => boolean;
 }
 export interface StepResult {
   exitCode: number;

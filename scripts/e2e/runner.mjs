@@ -87,8 +87,9 @@ function unescapeProperty(s) {
  * @param {NodeJS.ProcessEnv} env
  * @param {string} cwd
  * @param {number} timeoutMs
+ * @param {(() => boolean) | undefined} [cancelWhen]  polled; when true the step gets SIGTERM, as on cancellation
  */
-function runScript(script, env, cwd, timeoutMs) {
+function runScript(script, env, cwd, timeoutMs, cancelWhen) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(runnerNode(), [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,9 +98,18 @@ function runScript(script, env, cwd, timeoutMs) {
     child.stdout.setEncoding('utf8').on('data', c => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', c => (stderr += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const poll = cancelWhen
+      ? setInterval(() => {
+          if (cancelWhen()) {
+            clearInterval(poll);
+            child.kill('SIGTERM');
+          }
+        }, 25)
+      : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (poll) clearInterval(poll);
       resolve({
         exitCode: code ?? 1,
         signal,
@@ -138,6 +148,7 @@ function cleanEnv(base) {
  * @property {boolean} [jobFailed]  pretend a later step failed: post-if: success() then skips the post step
  * @property {string} [actionDir]  where action.yml and dist/ are (default: the repo)
  * @property {number} [timeoutMs]
+ * @property {() => boolean} [cancelWhen]  polled during the main step; SIGTERM once it returns true
  */
 
 /** @param {RunOptions} options */
@@ -200,7 +211,13 @@ export async function runAction(options) {
 
   const timeoutMs = options.timeoutMs ?? 10 * 60 * 1000;
   const main = /** @type {any} */ (
-    await runScript(path.join(actionDir, action.runs.main), env, options.workspace, timeoutMs)
+    await runScript(
+      path.join(actionDir, action.runs.main),
+      env,
+      options.workspace,
+      timeoutMs,
+      options.cancelWhen
+    )
   );
   const read = (/** @type {string} */ p) => readFileSync(p, 'utf8');
   const state = parseFileCommands(read(paths.state));

@@ -1,8 +1,8 @@
 // Restores the venv from the actions cache on an exact key match; service faults become warnings.
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
+import { cacheClient, cacheServiceAvailable } from './client.js';
 
 export type RestoreOutcome =
   | { status: 'hit'; durationMs: number }
@@ -10,13 +10,7 @@ export type RestoreOutcome =
   | { status: 'unavailable'; durationMs: 0 }
   | { status: 'error'; durationMs: number; message: string };
 
-export function cacheServiceAvailable(): boolean {
-  try {
-    return cache.isFeatureAvailable();
-  } catch {
-    return false;
-  }
-}
+export { cacheServiceAvailable };
 
 export async function restoreVenv(venvPath: string, key: string): Promise<RestoreOutcome> {
   if (!cacheServiceAvailable()) return { status: 'unavailable', durationMs: 0 };
@@ -24,6 +18,7 @@ export async function restoreVenv(venvPath: string, key: string): Promise<Restor
   // Whatever sits there is replaced: a restore must never merge into an older venv.
   rmSync(venvPath, { recursive: true, force: true });
   try {
+    const cache = await cacheClient();
     const matched = await cache.restoreCache([venvPath], key, [], { timeoutInMs: 10 * 60 * 1000 });
     const durationMs = Date.now() - started;
     if (matched === key) return { status: 'hit', durationMs };

@@ -1,7 +1,7 @@
 // Saves the venv to the actions cache; a busy key or a failing service is reported, never fatal.
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import { errorMessage } from '../errors.js';
+import { cacheClient } from './client.js';
 
 export type SaveOutcome =
   | { status: 'saved'; durationMs: number }
@@ -10,6 +10,7 @@ export type SaveOutcome =
 
 /** Whether the service now holds `key` (a lookup only, nothing is downloaded). */
 async function entryExists(paths: string[], key: string): Promise<boolean> {
+  const cache = await cacheClient();
   return cache
     .restoreCache(paths, key, [], { lookupOnly: true })
     .then(found => found === key)
@@ -26,6 +27,7 @@ export async function saveVenv(paths: string[], key: string): Promise<SaveOutcom
   let id = -1;
   let thrown: string | undefined;
   try {
+    const cache = await cacheClient();
     id = await cache.saveCache(paths, key);
   } catch (error) {
     thrown = errorMessage(error);

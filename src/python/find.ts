@@ -12,7 +12,13 @@ export interface PythonInstall {
   version: string;
   /** The interpreter executable (realpath of sys.executable). */
   executable: string;
-  origin: 'tool-cache' | 'path';
+  /** Where it came from: the runner's tool cache, PATH, or downloaded into the tool cache now. */
+  origin: 'tool-cache' | 'path' | 'download';
+  /**
+   * Tool-cache builds only: `<prefix>/lib`, which later commands need on LD_LIBRARY_PATH (the
+   * builds find libpython through an rpath into /opt/hostedtoolcache; setup-python exports it too).
+   */
+  libraryPath?: string;
 }
 
 export interface FoundVersions {
@@ -35,10 +41,14 @@ interface ProbeResult {
 }
 
 /** Runs an interpreter to learn what it really is; undefined when it does not start. */
-export async function probeInterpreter(executable: string): Promise<ProbeResult | undefined> {
-  const result = await execCommand(executable, ['-I', '-c', PROBE], { allowFailure: true }).catch(
-    () => undefined
-  );
+export async function probeInterpreter(
+  executable: string,
+  env?: Record<string, string | undefined>
+): Promise<ProbeResult | undefined> {
+  const result = await execCommand(executable, ['-I', '-c', PROBE], {
+    allowFailure: true,
+    env
+  }).catch(() => undefined);
   if (!result || result.exitCode !== 0) return undefined;
   try {
     const probe = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ProbeResult;
@@ -68,8 +78,30 @@ export function toolCacheVersions(toolCacheDir: string | undefined, arch: string
   );
 }
 
-function toolCacheExecutable(toolCacheDir: string, version: string, arch: string): string {
-  const bin = path.join(toolCacheDir, 'Python', version, arch, 'bin');
+/** `$RUNNER_TOOL_CACHE/Python/<version>/<arch>`: the prefix of a tool-cache build. */
+export function toolCacheInstallDir(toolCacheDir: string, version: string, arch: string): string {
+  return path.join(toolCacheDir, 'Python', version, arch);
+}
+
+/** LD_LIBRARY_PATH with `dir` first (once): what a tool-cache build's libraryPath needs. */
+export function prependLibraryPath(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env
+): { LD_LIBRARY_PATH: string } {
+  const rest = (env.LD_LIBRARY_PATH ?? '').split(':').filter(d => d !== '' && d !== dir);
+  return { LD_LIBRARY_PATH: [dir, ...rest].join(':') };
+}
+
+/** The environment for running the tool-cache build at `installDir` (see libraryPath). */
+export function toolCacheLibraryEnv(
+  installDir: string,
+  env: NodeJS.ProcessEnv = process.env
+): { LD_LIBRARY_PATH: string } {
+  return prependLibraryPath(path.join(installDir, 'lib'), env);
+}
+
+export function toolCacheExecutable(toolCacheDir: string, version: string, arch: string): string {
+  const bin = path.join(toolCacheInstallDir(toolCacheDir, version, arch), 'bin');
   return (
     ['python3', 'python'].map(name => path.join(bin, name)).find(existsSync) ??
     path.join(bin, 'python3')
@@ -112,7 +144,7 @@ async function probeAll(files: string[]): Promise<PythonInstall[]> {
   // A few at a time: wrappers such as pyenv shims are heavy, and runners have 2 cores.
   const probes: (ProbeResult | undefined)[] = [];
   for (let i = 0; i < files.length; i += 4) {
-    probes.push(...(await Promise.all(files.slice(i, i + 4).map(probeInterpreter))));
+    probes.push(...(await Promise.all(files.slice(i, i + 4).map(file => probeInterpreter(file)))));
   }
   const byExecutable = new Map<string, PythonInstall>();
   for (const probe of probes) {
@@ -190,14 +222,20 @@ export async function findPython(
   source: SpecSource | undefined,
   options: FindOptions
 ): Promise<PythonInstall> {
-  const spec: VersionSpec = source ? parseSpecFrom(source) : parseVersionSpec('3');
+  const spec = parseSpecFrom(source);
   const cached = toolCacheVersions(options.toolCacheDir, options.arch);
   const cachedVersion = pickNewest(cached, spec);
   if (cachedVersion && options.toolCacheDir) {
+    const installDir = toolCacheInstallDir(options.toolCacheDir, cachedVersion, options.arch);
     const executable = toolCacheExecutable(options.toolCacheDir, cachedVersion, options.arch);
-    const probe = await probeInterpreter(executable);
+    const probe = await probeInterpreter(executable, toolCacheLibraryEnv(installDir));
     if (probe)
-      return { version: probe.version, executable: probe.executable, origin: 'tool-cache' };
+      return {
+        version: probe.version,
+        executable: probe.executable,
+        origin: 'tool-cache',
+        libraryPath: path.join(installDir, 'lib')
+      };
   }
   const match = await findOnPath(options.envPath, spec);
   if (match) return match;
@@ -209,7 +247,9 @@ export async function findPython(
   });
 }
 
-function parseSpecFrom(source: SpecSource): VersionSpec {
+/** The spec a source names (any Python 3 without one); parse errors say where it came from. */
+export function parseSpecFrom(source: SpecSource | undefined): VersionSpec {
+  if (!source) return parseVersionSpec('3');
   try {
     return parseVersionSpec(source.spec);
   } catch (error) {
@@ -221,17 +261,29 @@ function listOrNone(versions: string[]): string {
   return versions.length ? [...new Set(versions)].join(', ') : 'none';
 }
 
+/** No installed interpreter matches: the caller may download one (see installPython). */
+export class PythonNotFoundError extends ActionError {
+  constructor(
+    message: string,
+    readonly found: FoundVersions
+  ) {
+    super(message);
+    this.name = 'PythonNotFoundError';
+  }
+}
+
 export function noMatch(
   spec: VersionSpec,
   source: SpecSource | undefined,
   found: FoundVersions
-): ActionError {
+): PythonNotFoundError {
   const where = source ? ` (from ${source.source})` : '';
   const toolCache = found.toolCacheDir
     ? `in the tool cache ${path.join(found.toolCacheDir, 'Python')}: ${listOrNone(found.toolCache)}`
     : 'in the tool cache: RUNNER_TOOL_CACHE is not set';
-  return new ActionError(
+  return new PythonNotFoundError(
     `No Python matching '${spec.raw}'${where} was found. Found ${toolCache}; on PATH: ${listOrNone(found.path)}. ` +
-      `Install a matching Python (for example with actions/setup-python before this step) or change the version spec.`
+      `Install a matching Python (for example with actions/setup-python before this step) or change the version spec.`,
+    found
   );
 }

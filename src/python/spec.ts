@@ -13,12 +13,21 @@ export interface VersionSpec {
   exact: boolean;
 }
 
-/** `3.13.0rc1` → `3.13.0-rc1`; `3.11` → `3.11.0`. Returns null for anything else. */
+const SHORT_PRERELEASE: Record<string, string> = { alpha: 'a', beta: 'b', rc: 'rc' };
+
+/**
+ * `3.13.0rc1` → `3.13.0-rc1`; `3.11` → `3.11.0`. Also the tool cache's and the versions
+ * manifest's spelling of prereleases: `3.14.0-alpha.6` → `3.14.0-a6`, `3.13.0-rc.2` →
+ * `3.13.0-rc2`. Returns null for anything else.
+ */
 export function toSemver(version: string): string | null {
-  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:(a|b|rc)(\d+))?$/.exec(version.trim());
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:(a|b|rc)(\d+)|-(alpha|beta|rc)\.(\d+))?$/.exec(
+    version.trim()
+  );
   if (!match) return null;
-  const [, major, minor = '0', patch = '0', pre, preNumber] = match;
-  return `${major}.${minor}.${patch}${pre ? `-${pre}${preNumber}` : ''}`;
+  const [, major, minor = '0', patch = '0', short, shortNumber, long, longNumber] = match;
+  const pre = short ?? (long ? SHORT_PRERELEASE[long] : undefined);
+  return `${major}.${minor}.${patch}${pre ? `-${pre}${shortNumber ?? longNumber}` : ''}`;
 }
 
 function clauseToRange(clause: string, raw: string): { range?: string; exclude?: string } {

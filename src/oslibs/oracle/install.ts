@@ -1,7 +1,5 @@
 // Installs Oracle Instant Client into the tool cache (from it, the actions cache or a verified download).
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
-import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -19,7 +17,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheServiceAvailable } from '../../cache/restore.js';
+import { cacheClient, cacheServiceAvailable, toolCacheClient } from '../../cache/client.js';
 import { ActionError, errorMessage } from '../../errors.js';
 import { execCommand } from '../../exec.js';
 import type { Platform } from '../../platform.js';
@@ -241,10 +239,11 @@ async function download(d: OracleDownload, dir: string, mirror?: string): Promis
   const shown = displayUrl(d.url);
   core.info(`Downloading ${shown}`);
   try {
-    await tc.downloadTool(d.url, file);
+    await (await toolCacheClient()).downloadTool(d.url, file);
   } catch (error) {
     rmSync(file, { force: true });
-    const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
+    const { HTTPError } = await toolCacheClient();
+    const status = error instanceof HTTPError ? error.httpStatusCode : undefined;
     const what = status ? `HTTP ${status}` : `connection error: ${errorMessage(error)}`;
     throw new ActionError(
       `Downloading the Oracle Instant Client ${d.component} zip from ${shown} failed (${what}). ` +
@@ -373,6 +372,7 @@ async function restoreFromCache(
   if (!cacheServiceAvailable()) return false;
   removeInstall(installDir);
   try {
+    const cache = await cacheClient();
     const matched = await cache.restoreCache([installDir], key, [], {
       timeoutInMs: 10 * 60 * 1000
     });
@@ -398,6 +398,7 @@ export async function saveOracleClient(
     return 'skipped';
   }
   try {
+    const cache = await cacheClient();
     const id = await cache.saveCache([save.path], save.key);
     if (id !== -1) return 'saved';
     // -1 covers every refusal; a concurrent job having saved the same key first is the benign one.
