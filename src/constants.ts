@@ -3,6 +3,10 @@
 export enum Inputs {
   PythonVersion = 'python-version',
   PythonVersionFile = 'python-version-file',
+  PythonMirror = 'python-mirror',
+  CheckLatest = 'check-latest',
+  AllowPrereleases = 'allow-prereleases',
+  Token = 'token',
   WorkingDirectory = 'working-directory',
   RequirementsFile = 'requirements-file',
   VenvPath = 'venv-path',

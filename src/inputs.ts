@@ -23,6 +23,12 @@ export interface ActionInputs {
   pythonVersion: string;
   /** Absolute path, or '' when not given. */
   pythonVersionFile: string;
+  /** `python-mirror`: base URL of a versions manifest and its archives; '' for actions/python-versions. */
+  pythonMirror: string;
+  checkLatest: boolean;
+  allowPrereleases: boolean;
+  /** Sent with Python downloads from GitHub only; '' when none. */
+  token: string;
   /** Absolute path of the Django project root. */
   workingDirectory: string;
   /** Absolute paths; empty means "requirements.txt when present". */
@@ -216,6 +222,12 @@ export function readInputs(env: Env = process.env): ActionInputs {
       `Input '${Inputs.PythonVersion}' is '${pythonVersion}', which is not a version spec. Use forms like 3.12, 3.11.7, 3.x or >=3.10,<3.13.`
     );
   }
+  const pythonMirror = readRaw(env, Inputs.PythonMirror);
+  if (pythonMirror !== '' && !OPTIONAL_URL.test(pythonMirror)) {
+    throw new ActionError(
+      `Input '${Inputs.PythonMirror}' must be an http(s) URL serving versions-manifest.json and the archives it lists (got '${pythonMirror}').`
+    );
+  }
   const cacheSuffix = readRaw(env, Inputs.CacheSuffix);
   if (!/^[A-Za-z0-9._+=@-]*$/.test(cacheSuffix)) {
     throw new ActionError(
@@ -274,6 +286,14 @@ export function readInputs(env: Env = process.env): ActionInputs {
     pythonVersionFile: pythonVersionFile
       ? inProject(Inputs.PythonVersionFile, pythonVersionFile)
       : '',
+    pythonMirror,
+    checkLatest: parseBoolean(Inputs.CheckLatest, readRaw(env, Inputs.CheckLatest), false),
+    allowPrereleases: parseBoolean(
+      Inputs.AllowPrereleases,
+      readRaw(env, Inputs.AllowPrereleases),
+      false
+    ),
+    token: readRaw(env, Inputs.Token),
     workingDirectory,
     requirementsFiles: parseList(readRaw(env, Inputs.RequirementsFile)).map(file =>
       inProject(Inputs.RequirementsFile, file)

@@ -1,6 +1,8 @@
 // The main step: inputs → (apt ∥ Oracle ∥ Python → venv) → Django → server → artifact,
 // then outputs, environment and the job summary.
 import * as core from '@actions/core';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Outputs, State } from './constants.js';
 import { buildArtifact } from './django/artifact.js';
@@ -23,7 +25,8 @@ import {
 import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
 import { Phases } from './phases.js';
 import { detectPlatform, type Platform } from './platform.js';
-import { findPython, type PythonInstall } from './python/find.js';
+import { prependLibraryPath, type PythonInstall } from './python/find.js';
+import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { writeSummary, type SummaryDetails } from './summary.js';
@@ -168,6 +171,7 @@ export async function run(): Promise<void> {
   let failure: string | undefined;
   try {
     const inputs = readInputs();
+    if (inputs.token) core.setSecret(inputs.token);
     const platform = detectPlatform();
 
     // OS libraries do not depend on Python: they start at once and run alongside.
@@ -182,14 +186,21 @@ export async function run(): Promise<void> {
     const python = await phases.run(
       'python',
       () =>
-        findPython(source, {
-          toolCacheDir: process.env.RUNNER_TOOL_CACHE,
-          arch: platform.arch,
-          envPath: process.env.PATH ?? ''
+        resolvePython(inputs, source, platform, {
+          toolCacheDir: process.env.RUNNER_TOOL_CACHE || undefined,
+          envPath: process.env.PATH ?? '',
+          tempDir: process.env.RUNNER_TEMP || os.tmpdir()
         }),
-      p => `${p.version} (${p.origin === 'tool-cache' ? 'tool cache' : 'PATH'}: ${p.executable})`
+      p => `${p.version} (${ORIGIN_TEXT[p.origin]}: ${p.executable})`
     );
     noticeDisagreement(inputs, source, python);
+    // A tool-cache build may find libpython only through LD_LIBRARY_PATH (setup-python exports it
+    // too): children of this step get it now, later steps with the rest of the environment.
+    const pythonEnv =
+      python.libraryPath && existsSync(python.libraryPath)
+        ? prependLibraryPath(python.libraryPath)
+        : {};
+    Object.assign(process.env, pythonEnv);
     outputs[Outputs.PythonVersion] = python.version;
     outputs[Outputs.PythonPath] = python.executable;
 
@@ -283,7 +294,8 @@ export async function run(): Promise<void> {
     setOutputs(outputs);
     if (inputs.updateEnvironment) {
       exportEnvironment(venv.venvPath, report.settings_module);
-      for (const [name, value] of Object.entries(oracleEnv)) core.exportVariable(name, value);
+      for (const [name, value] of Object.entries({ ...pythonEnv, ...oracleEnv }))
+        core.exportVariable(name, value);
     }
   } catch (error) {
     setOutputs(outputs);

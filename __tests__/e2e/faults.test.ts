@@ -53,7 +53,7 @@ describe('hostile inputs reach no shell and no command-line option', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [
       { 'requirements-file': '--index-url=http://evil.invalid/simple' },
-      /requirements file --index-url=http:\/\/evil.invalid\/simple named in 'requirements-file' does not exist/
+      /requirements file --index-url=http:\/+evil.invalid\/simple named in 'requirements-file' does not exist/
     ],
     [{ 'settings-module': '$(id)' }, /'settings-module' must be a dotted Python module path/],
     [{ 'settings-module': 'mysite.settings`id`' }, /'settings-module'/],

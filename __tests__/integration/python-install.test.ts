@@ -4,16 +4,7 @@
 // archives wrap the machine's own interpreter: their setup.sh does what the real one does
 // (installers/nix-setup-template.sh) except upgrading pip, which needs PyPI.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActionError } from '../../src/errors.js';
@@ -23,7 +14,7 @@ import type { Manifest } from '../../src/python/manifest.js';
 import { parseVersionSpec } from '../../src/python/spec.js';
 import type { Platform } from '../../src/platform.js';
 import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { manifestFile, manifestRelease } from '../helpers/python-manifest.js';
+import { buildPythonArchive, manifestFile, manifestRelease } from '../helpers/python-manifest.js';
 
 // @actions/tool-cache sleeps 10-20 s between download attempts; these globals shorten that.
 const globals = globalThis as Record<string, unknown>;
@@ -51,70 +42,15 @@ const source = { spec: MINOR, source: 'file .python-version' };
 const root = mkdtempSync(path.join(os.tmpdir(), 'python-install-it-'));
 let server: FileServer;
 
-/**
- * An archive laid out like python-versions' (the prefix's files and setup.sh at the top),
- * whose bin/python3.X links to the machine's interpreter. `failure` is shell run just before
- * the marker would be written.
- */
 function buildArchive(
   name: string,
   options: { failure?: string; skipMarker?: boolean } = {}
 ): string {
-  const dir = path.join(root, 'build', name);
-  mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  mkdirSync(path.join(dir, 'lib'), { recursive: true });
-  symlinkSync(machine.executable, path.join(dir, 'bin', `python${MINOR}`));
-  symlinkSync(`python${MINOR}`, path.join(dir, 'bin', 'python3'));
-  // Incompressible bulk, so that a download cut short really is cut short.
-  writeFileSync(path.join(dir, 'lib', 'padding.bin'), randomBytes(64 * 1024));
-  writeFileSync(
-    path.join(dir, 'setup.sh'),
-    [
-      'set -e',
-      '',
-      `PYTHON_FULL_VERSION="${VERSION}"`,
-      'ARCH="x64"',
-      "MAJOR_VERSION=$(echo $PYTHON_FULL_VERSION | cut -d '.' -f 1)",
-      "MINOR_VERSION=$(echo $PYTHON_FULL_VERSION | cut -d '.' -f 2)",
-      'PYTHON_MAJOR_DOT_MINOR=python$MAJOR_VERSION.$MINOR_VERSION',
-      'PYTHON_MAJORMINOR=python$MAJOR_VERSION$MINOR_VERSION',
-      '',
-      'if [ -z ${AGENT_TOOLSDIRECTORY+x} ]; then',
-      '    TOOLCACHE_ROOT=$RUNNER_TOOL_CACHE',
-      'else',
-      '    TOOLCACHE_ROOT=$AGENT_TOOLSDIRECTORY',
-      'fi',
-      'PYTHON_TOOLCACHE_PATH=$TOOLCACHE_ROOT/Python',
-      'PYTHON_TOOLCACHE_VERSION_PATH=$PYTHON_TOOLCACHE_PATH/$PYTHON_FULL_VERSION',
-      'PYTHON_TOOLCACHE_VERSION_ARCH_PATH=$PYTHON_TOOLCACHE_VERSION_PATH/$ARCH',
-      '',
-      'if [ ! -d $PYTHON_TOOLCACHE_PATH ]; then',
-      '    mkdir -p $PYTHON_TOOLCACHE_PATH',
-      'elif [ -d $PYTHON_TOOLCACHE_VERSION_PATH ]; then',
-      '    rm -rf $PYTHON_TOOLCACHE_VERSION_PATH',
-      'fi',
-      'mkdir -p $PYTHON_TOOLCACHE_VERSION_ARCH_PATH',
-      'cp -R ./* $PYTHON_TOOLCACHE_VERSION_ARCH_PATH',
-      'rm $PYTHON_TOOLCACHE_VERSION_ARCH_PATH/setup.sh',
-      'cd $PYTHON_TOOLCACHE_VERSION_ARCH_PATH',
-      'ln -s ./bin/$PYTHON_MAJOR_DOT_MINOR python',
-      'cd bin/',
-      'ln -s $PYTHON_MAJOR_DOT_MINOR $PYTHON_MAJORMINOR',
-      'if [ ! -f python ]; then',
-      '    ln -s $PYTHON_MAJOR_DOT_MINOR python',
-      'fi',
-      // The real installer runs ensurepip and upgrades pip here.
-      'echo "installer env: LD_LIBRARY_PATH=$LD_LIBRARY_PATH"',
-      options.failure ?? '',
-      options.skipMarker ? 'exit 0' : '',
-      'touch $PYTHON_TOOLCACHE_VERSION_PATH/$ARCH.complete',
-      ''
-    ].join('\n')
-  );
-  const archive = path.join(root, 'archives', `${name}.tar.gz`);
-  mkdirSync(path.dirname(archive), { recursive: true });
-  execFileSync('tar', ['-czf', archive, '-C', dir, '.']);
-  return archive;
+  return buildPythonArchive(root, name, {
+    version: VERSION,
+    executable: machine.executable,
+    ...options
+  });
 }
 
 /** The machine's version on Ubuntu 24.04 x64 among other releases, builds and prereleases. */

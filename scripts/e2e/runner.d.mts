@@ -1,5 +1,6 @@
 // Types for runner.mjs.
 export declare const repoRoot: string;
+export declare const FAKE_GITHUB_TOKEN: string;
 export declare function runnerNode(): string;
 export declare function readActionYml(actionDir?: string): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 export declare function parseFileCommands(text: string): Record<string, string>;

@@ -264,10 +264,12 @@ function listOrNone(versions: string[]): string {
 /** No installed interpreter matches: the caller may download one (see installPython). */
 export class PythonNotFoundError extends ActionError {
   constructor(
-    message: string,
+    /** What was looked for and what exists, without the advice. */
+    readonly finding: string,
+    hint: string,
     readonly found: FoundVersions
   ) {
-    super(message);
+    super(`${finding} ${hint}`);
     this.name = 'PythonNotFoundError';
   }
 }
@@ -282,8 +284,8 @@ export function noMatch(
     ? `in the tool cache ${path.join(found.toolCacheDir, 'Python')}: ${listOrNone(found.toolCache)}`
     : 'in the tool cache: RUNNER_TOOL_CACHE is not set';
   return new PythonNotFoundError(
-    `No Python matching '${spec.raw}'${where} was found. Found ${toolCache}; on PATH: ${listOrNone(found.path)}. ` +
-      `Install a matching Python (for example with actions/setup-python before this step) or change the version spec.`,
+    `No Python matching '${spec.raw}'${where} was found. Found ${toolCache}; on PATH: ${listOrNone(found.path)}.`,
+    'Install a matching Python (for example with actions/setup-python before this step) or change the version spec.',
     found
   );
 }
