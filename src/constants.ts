@@ -8,6 +8,8 @@ export enum Inputs {
   AllowPrereleases = 'allow-prereleases',
   Token = 'token',
   WorkingDirectory = 'working-directory',
+  PackageManager = 'package-manager',
+  DependencyGroups = 'dependency-groups',
   RequirementsFile = 'requirements-file',
   VenvPath = 'venv-path',
   Cache = 'cache',

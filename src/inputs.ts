@@ -11,6 +11,7 @@ import {
 } from './django/server.js';
 import { ActionError } from './errors.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
+import { PACKAGE_MANAGERS, type PackageManagerChoice } from './venv/managers/types.js';
 import {
   parseOracleComponents,
   parseOracleSha256,
@@ -31,6 +32,10 @@ export interface ActionInputs {
   token: string;
   /** Absolute path of the Django project root. */
   workingDirectory: string;
+  /** `auto` picks from the project's files (uv.lock, poetry.lock, Pipfile, requirements, pyproject). */
+  packageManager: PackageManagerChoice;
+  /** Groups or extras to install besides the production dependencies; empty: none. */
+  dependencyGroups: string[];
   /** Absolute paths; empty means "requirements.txt when present". */
   requirementsFiles: string[];
   /** Absolute path of the virtualenv. */
@@ -192,6 +197,22 @@ export function isInside(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/** Group and extra names as PEP 735 / PEP 685 allow them. */
+const GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** `dependency-groups`: names separated by spaces, commas or newlines; each once. */
+export function parseDependencyGroups(raw: string): string[] {
+  const names = raw.split(/[\s,]+/).filter(Boolean);
+  for (const name of names) {
+    if (!GROUP_NAME.test(name)) {
+      throw new ActionError(
+        `Input '${Inputs.DependencyGroups}' names '${name}', which is not a group or extra name: use letters, digits, '.', '_' and '-', separated by spaces, commas or newlines (for example 'dev, test').`
+      );
+    }
+  }
+  return [...new Set(names)];
+}
+
 const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export function readInputs(env: Env = process.env): ActionInputs {
@@ -295,6 +316,13 @@ export function readInputs(env: Env = process.env): ActionInputs {
     ),
     token: readRaw(env, Inputs.Token),
     workingDirectory,
+    packageManager: parseChoice<PackageManagerChoice>(
+      Inputs.PackageManager,
+      readRaw(env, Inputs.PackageManager),
+      ['auto', ...PACKAGE_MANAGERS],
+      'auto'
+    ),
+    dependencyGroups: parseDependencyGroups(readRaw(env, Inputs.DependencyGroups)),
     requirementsFiles: parseList(readRaw(env, Inputs.RequirementsFile)).map(file =>
       inProject(Inputs.RequirementsFile, file)
     ),

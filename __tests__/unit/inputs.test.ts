@@ -207,3 +207,31 @@ describe('action.yml', () => {
     expect(Object.keys(action.inputs).sort()).toEqual([...Object.values(Inputs)].sort());
   });
 });
+
+describe('package-manager and dependency-groups', () => {
+  it('default to auto and no groups', () => {
+    expect(readInputs(env())).toMatchObject({ packageManager: 'auto', dependencyGroups: [] });
+  });
+
+  it.each(['pip', 'poetry', 'pipenv', 'uv', 'Poetry'])('accepts package-manager %s', value => {
+    expect(readInputs(env({ 'package-manager': value })).packageManager).toBe(value.toLowerCase());
+  });
+
+  it('rejects an unknown manager, naming the accepted values', () => {
+    expect(() => readInputs(env({ 'package-manager': 'conda' }))).toThrow(
+      "Input 'package-manager' must be one of auto, pip, poetry, pipenv, uv (got 'conda')."
+    );
+  });
+
+  it('splits dependency-groups on spaces, commas and newlines, each once', () => {
+    expect(
+      readInputs(env({ 'dependency-groups': 'dev, test\nlint docs,dev' })).dependencyGroups
+    ).toEqual(['dev', 'test', 'lint', 'docs']);
+  });
+
+  it.each(['dev;rm', '-dev', 'a/b', 'tests[x]'])('rejects the group name %j', value => {
+    expect(() => readInputs(env({ 'dependency-groups': value }))).toThrow(
+      /Input 'dependency-groups' names '.*', which is not a group or extra name/
+    );
+  });
+});

@@ -1,20 +1,26 @@
 // Brings the venv at venv-path to "complete for these dependencies": reuse, update or rebuild.
 import * as core from '@actions/core';
 import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { execCommand } from '../exec.js';
 import { ActionError } from '../errors.js';
 import type { PythonInstall } from '../python/find.js';
 import { inspectVenv, probeVenv, venvPython } from './inspect.js';
 import { readMarker, removeMarker, writeMarker } from './marker.js';
-import { pipInstallRequirements } from './managers/pip.js';
+import { lockManager } from './managers/detect.js';
+import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
+import type { DependencySource, PackageManagerName } from './managers/types.js';
 import { planSeed, type SeedPlan } from './seed.js';
 
 export interface VenvPlan {
   venvPath: string;
   python: PythonInstall;
   projectDir: string;
-  requirementFiles: string[];
+  /** The manager and the files it installs from. */
+  source: DependencySource;
   dependencyHash: string;
+  /** Where a missing manager CLI may be installed (never inside the venv). */
+  toolsDir: string;
 }
 
 export interface VenvResult {
@@ -24,7 +30,7 @@ export interface VenvResult {
   action: 'reused' | 'updated' | 'created';
   /** Why an existing venv was not reused, when it was not. */
   rebuildReason?: string;
-  packageManager: 'pip';
+  packageManager: PackageManagerName;
 }
 
 /** Creates an empty venv; with the fast seed plan pip comes later, with the requirements. */
@@ -46,28 +52,65 @@ export async function createVenv(
   }
 }
 
-async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
-  // The marker goes first and comes back last: an interrupted install is never reused.
-  removeMarker(plan.venvPath);
-  if (plan.requirementFiles.length === 0) {
+/** pip into the venv when it has none (uv's exact sync removes what its lock does not list). */
+async function ensurePip(plan: VenvPlan): Promise<void> {
+  if (existsSync(path.join(plan.venvPath, 'bin', 'pip'))) return;
+  const seed = await planSeed(plan.python);
+  if (seed.mode === 'fast' && seed.pipWheel) {
+    await pipInstallRequirements({
+      venvPath: plan.venvPath,
+      files: [],
+      cwd: plan.projectDir,
+      basePython: plan.python.executable,
+      extra: [seed.pipWheel]
+    });
+  } else {
+    await execCommand(venvPython(plan.venvPath), ['-m', 'ensurepip', '--default-pip']);
+  }
+}
+
+async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
+  const { source } = plan;
+  const specs = source.pyproject ? pyprojectSpecs(source.pyproject) : [];
+  if (source.requirementFiles.length === 0 && !source.pyproject) {
     core.warning(
-      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt or set 'requirements-file'.`
+      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set 'requirements-file'.`
     );
   }
   const fast = seed?.mode === 'fast';
-  if (plan.requirementFiles.length > 0 || fast) {
+  if (source.requirementFiles.length > 0 || specs.length > 0 || fast) {
     await pipInstallRequirements({
       venvPath: plan.venvPath,
-      files: plan.requirementFiles,
+      files: source.requirementFiles,
+      specs,
       cwd: plan.projectDir,
       basePython: fast ? plan.python.executable : undefined,
       extra: fast && seed.pipWheel ? [seed.pipWheel] : []
     });
   }
+}
+
+async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
+  // The marker goes first and comes back last: an interrupted install is never reused.
+  removeMarker(plan.venvPath);
+  const { source } = plan;
+  if (source.manager === 'pip') {
+    await installWithPip(plan, seed);
+  } else {
+    // pip first: the server install and the artifact use the venv's pip afterwards.
+    if (seed?.mode === 'fast') await ensurePip(plan);
+    await lockManager(source.manager).install({
+      source,
+      venvPath: plan.venvPath,
+      python: plan.python,
+      toolsDir: plan.toolsDir
+    });
+    await ensurePip(plan);
+  }
   writeMarker(plan.venvPath, {
     pythonVersion: plan.python.version,
     pythonExecutable: plan.python.executable,
-    packageManager: 'pip',
+    packageManager: source.manager,
     dependencyHash: plan.dependencyHash
   });
 }
@@ -94,7 +137,7 @@ export async function prepareVenv(plan: VenvPlan): Promise<VenvResult> {
     python: venvPython(plan.venvPath),
     action,
     rebuildReason,
-    packageManager: 'pip'
+    packageManager: plan.source.manager
   });
   if (existsSync(plan.venvPath)) {
     const reason = await checkExistingVenv(plan);

@@ -14,7 +14,11 @@ import { saveCacheState } from '../state.js';
 import { inspectVenv, probeVenv } from './inspect.js';
 import { readMarker } from './marker.js';
 import { prepareVenv, type VenvResult } from './prepare.js';
-import { hashFiles, resolveRequirementFiles, withIncludes } from './requirements.js';
+import { createHash } from 'node:crypto';
+import { describeSource, resolveDependencySource } from './managers/detect.js';
+import { defaultToolsDir } from './managers/tool.js';
+import type { DependencySource } from './managers/types.js';
+import { hashFiles } from './requirements.js';
 
 export interface ProvisionResult {
   venv: VenvResult;
@@ -22,8 +26,24 @@ export interface ProvisionResult {
   cacheHit: boolean;
   restore: RestoreOutcome | { status: 'disabled' | 'local'; durationMs: 0 };
   dependencyFiles: string[];
-  /** The requirements files pip installed from. */
+  /** The requirements files pip installed from (empty for the lock-file managers). */
   requirementFiles: string[];
+  /** The manager, why it was chosen, and the files it installs from. */
+  source: DependencySource;
+}
+
+/**
+ * The hash of the dependency files; the groups asked for are part of it (another selection
+ * is another venv), the plain file hash is kept when there are none.
+ */
+export function dependencyHashOf(files: string[], root: string, groups: string[]): string {
+  const filesHash = hashFiles(files, root);
+  if (groups.length === 0) return filesHash;
+  return createHash('sha256')
+    .update(filesHash)
+    .update('\0groups:')
+    .update([...groups].sort().join(','))
+    .digest('hex');
 }
 
 /** Files matching the `cache-dependency-path` globs (relative to working-directory). */
@@ -35,7 +55,7 @@ export function globDependencyFiles(patterns: string[], projectDir: string): str
     );
     if (matches.length === 0) {
       throw new ActionError(
-        `'${Inputs.CacheDependencyPath}' pattern '${pattern}' matched no file in ${projectDir}. Fix the pattern, or leave the input empty to key on the requirements files.`
+        `'${Inputs.CacheDependencyPath}' pattern '${pattern}' matched no file in ${projectDir}. Fix the pattern, or leave the input empty to key on the lock or requirements files.`
       );
     }
     matches.forEach(file => files.add(file));
@@ -60,21 +80,30 @@ export async function provisionVenv(
   /** What an install must wait for (apt packages: builds may need their headers). */
   beforeInstall: Promise<unknown> = Promise.resolve()
 ): Promise<ProvisionResult> {
-  const requirementFiles = resolveRequirementFiles(
-    inputs.requirementsFiles,
-    inputs.workingDirectory
-  );
+  const source = resolveDependencySource({
+    choice: inputs.packageManager,
+    projectDir: inputs.workingDirectory,
+    requirementFiles: inputs.requirementsFiles,
+    groups: inputs.dependencyGroups
+  });
+  core.info(`Dependencies: ${describeSource(source)}.`);
+  if (source.manager !== 'pip' && inputs.requirementsFiles.length > 0) {
+    core.notice(
+      `'${Inputs.RequirementsFile}' is set, but ${source.reason}: ${source.manager} installs the dependencies and the requirements files are not used. Set '${Inputs.PackageManager}: pip' to install from them instead.`
+    );
+  }
+  const { requirementFiles } = source;
   const dependencyFiles =
     inputs.cacheDependencyPath.length > 0
       ? globDependencyFiles(inputs.cacheDependencyPath, inputs.workingDirectory)
-      : withIncludes(requirementFiles);
-  const dependencyHash = hashFiles(dependencyFiles, inputs.workspace);
+      : source.dependencyFiles;
+  const dependencyHash = dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
   const cacheKey = buildCacheKey({
     platform,
     pythonVersion: python.version,
     pythonExecutable: python.executable,
     venvPath: inputs.venvPath,
-    packageManager: 'pip',
+    packageManager: source.manager,
     dependencyHash,
     suffix: inputs.cacheSuffix
   });
@@ -82,8 +111,9 @@ export async function provisionVenv(
     venvPath: inputs.venvPath,
     python,
     projectDir: inputs.workingDirectory,
-    requirementFiles,
-    dependencyHash
+    source,
+    dependencyHash,
+    toolsDir: defaultToolsDir()
   };
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };
@@ -119,11 +149,11 @@ export async function provisionVenv(
         venvPath: inputs.venvPath,
         python: path.join(inputs.venvPath, 'bin', 'python'),
         action: 'reused',
-        packageManager: 'pip'
+        packageManager: source.manager
       }
     : await beforeInstall.then(() => prepareVenv(plan));
   if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
     saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
   }
-  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles };
+  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles, source };
 }

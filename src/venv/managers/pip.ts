@@ -1,9 +1,13 @@
 // pip: installs requirements files into the venv and turns its failures into readable errors.
 import * as core from '@actions/core';
 import path from 'node:path';
+import { Inputs } from '../../constants.js';
 import { execCommand, ExecError } from '../../exec.js';
 import { ActionError, tail } from '../../errors.js';
 import { venvPython } from '../inspect.js';
+import { resolveRequirementFiles, withIncludes } from '../requirements.js';
+import { classifyGroups, isTable, projectFile, readToml, table } from './manifest.js';
+import type { DependencySource, PyprojectInstall } from './types.js';
 
 /** Reads pip's output for the reason an install failed; undefined when it says nothing known. */
 export function explainPipFailure(output: string): string | undefined {
@@ -42,6 +46,8 @@ export interface PipInstall {
   basePython?: string;
   /** Extra local wheels or requirement specifiers installed in the same run (pip's seed). */
   extra?: string[];
+  /** Requirement specifiers or `.[extras]` (pyproject.toml projects), installed in the same run. */
+  specs?: string[];
 }
 
 export function pipInstallCommand(install: PipInstall): { command: string; args: string[] } {
@@ -50,15 +56,20 @@ export function pipInstallCommand(install: PipInstall): { command: string; args:
   args.push('install', '--disable-pip-version-check');
   args.push(...(install.extra ?? []));
   for (const file of install.files) args.push('-r', file);
+  args.push(...(install.specs ?? []));
   return { command: install.basePython ?? venvPython(install.venvPath), args };
 }
 
 export async function pipInstallRequirements(install: PipInstall): Promise<void> {
   const { command, args } = pipInstallCommand(install);
-  const names = install.files.map(f => path.relative(install.cwd, f)).join(', ');
+  const names =
+    install.files.map(f => path.relative(install.cwd, f)).join(', ') ||
+    (install.specs?.length ? 'pyproject.toml' : '');
   try {
     const result = await execCommand(command, args, { cwd: install.cwd });
-    core.startGroup(`pip install${install.files.length ? ` -r ${names}` : ' pip'}`);
+    core.startGroup(
+      `pip install${install.files.length ? ` -r ${names}` : install.specs?.length ? ` (${names})` : ' pip'}`
+    );
     core.info(result.stdout.trimEnd());
     if (result.stderr.trim()) core.info(result.stderr.trimEnd());
     core.endGroup();
@@ -70,4 +81,89 @@ export async function pipInstallRequirements(install: PipInstall): Promise<void>
       `Installing the requirements from ${names || 'the project'} failed: ${reason}\n--- pip output (last lines) ---\n${tail(output, 25)}`
     );
   }
+}
+
+/** pyproject.toml's [project] table when it declares dependencies (a list), else undefined. */
+export function projectDependencies(pyproject: Record<string, unknown>): string[] | undefined {
+  const deps = table(pyproject, 'project').dependencies;
+  return Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : undefined;
+}
+
+/**
+ * What pip installs from a pyproject.toml: the project itself (`.[extras]`) when it declares a
+ * [build-system], else only its declared requirements (like poetry's --no-root): a Django site
+ * in a flat layout is usually not an installable package.
+ */
+export function planPyprojectInstall(
+  file: string,
+  pyproject: Record<string, unknown>,
+  groups: string[]
+): PyprojectInstall {
+  const optional = table(pyproject, 'project', 'optional-dependencies');
+  const { extras } = classifyGroups(
+    groups,
+    {
+      groupsLabel: 'groups usable with pip',
+      groups: [],
+      extras: Object.keys(optional),
+      declareHint: name => `[project.optional-dependencies] ${name} = [...] in pyproject.toml`
+    },
+    file
+  );
+  const installProject = isTable(pyproject['build-system']);
+  const requirements = installProject
+    ? []
+    : [
+        ...(projectDependencies(pyproject) ?? []),
+        ...extras.flatMap(extra =>
+          (Array.isArray(optional[extra]) ? (optional[extra] as unknown[]) : []).filter(
+            (d): d is string => typeof d === 'string'
+          )
+        )
+      ];
+  return { file, installProject, requirements, extras };
+}
+
+/** The pip arguments that install a pyproject.toml plan (run in the project directory). */
+export function pyprojectSpecs(plan: PyprojectInstall): string[] {
+  if (!plan.installProject) return plan.requirements;
+  return [plan.extras.length ? `.[${plan.extras.join(',')}]` : '.'];
+}
+
+/**
+ * pip's source: the requirements files (the input's, else requirements.txt), else pyproject.toml
+ * with [project] dependencies, else nothing (a warning follows at install time).
+ */
+export function resolvePipSource(
+  projectDir: string,
+  inputFiles: string[],
+  groups: string[],
+  reason: string
+): DependencySource {
+  const requirementFiles = resolveRequirementFiles(inputFiles, projectDir);
+  const base = { manager: 'pip' as const, projectDir, groups, reason };
+  if (requirementFiles.length > 0) {
+    if (groups.length > 0) {
+      throw new ActionError(
+        `'${Inputs.DependencyGroups}' (${groups.join(', ')}) cannot be used with pip requirements files: list the extra files in '${Inputs.RequirementsFile}' instead.`
+      );
+    }
+    return { ...base, dependencyFiles: withIncludes(requirementFiles), requirementFiles };
+  }
+  const file = projectFile(projectDir, 'pyproject.toml');
+  const pyproject = file ? readToml(file) : undefined;
+  if (file && pyproject && projectDependencies(pyproject) !== undefined) {
+    return {
+      ...base,
+      dependencyFiles: [file],
+      requirementFiles: [],
+      pyproject: planPyprojectInstall(file, pyproject, groups)
+    };
+  }
+  if (groups.length > 0) {
+    throw new ActionError(
+      `'${Inputs.DependencyGroups}' is set, but ${projectDir} has neither a requirements file nor a pyproject.toml with [project] dependencies to take them from.`
+    );
+  }
+  return { ...base, dependencyFiles: [], requirementFiles: [] };
 }

@@ -1,0 +1,169 @@
+// Finding a package manager's CLI (on PATH, else pip-installed into a tool venv of its own,
+// never the app's venv) and running it against the app's venv.
+import * as core from '@actions/core';
+import { existsSync, rmSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execCommand, ExecError, type ExecResult } from '../../exec.js';
+import { ActionError, tail } from '../../errors.js';
+import type { PythonInstall } from '../../python/find.js';
+import { explainPipFailure } from './pip.js';
+import type { ManagerCommand } from './types.js';
+
+export interface ManagerTool {
+  name: string;
+  /** Absolute path of the executable. */
+  executable: string;
+  /** As reported by `<tool> --version`, e.g. 1.3.2; '' when it could not be read. */
+  version: string;
+  origin: 'PATH' | 'tool venv';
+}
+
+/** The first executable file called `name` on the PATH given. */
+export function findOnPath(name: string, envPath: string): string | undefined {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The first dotted version number in a `--version` banner ("Poetry (version 1.3.2)" → 1.3.2). */
+export function parseToolVersion(output: string): string {
+  return /(\d+\.\d+(?:\.\d+)?(?:[a-z]+\d*)?)/i.exec(output)?.[1] ?? '';
+}
+
+/** Compares dotted versions numerically: -1, 0 or 1 (missing parts count as 0). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(part => parseInt(part, 10) || 0);
+  const pb = b.split('.').map(part => parseInt(part, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+async function readVersion(executable: string): Promise<string> {
+  const result = await execCommand(executable, ['--version'], {
+    allowFailure: true,
+    env: { PIPENV_VERBOSITY: '-1' }
+  }).catch(() => undefined);
+  return result ? parseToolVersion(`${result.stdout}\n${result.stderr}`) : '';
+}
+
+/** Where missing managers are installed: the tool cache when the runner has one, else temp. */
+export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.RUNNER_TOOL_CACHE || env.RUNNER_TEMP || os.tmpdir();
+  return path.join(base, 'setup-django-tools');
+}
+
+const TOOL_COMPLETE = '.setup-django-tool-complete';
+
+/**
+ * The manager's CLI: the one on PATH, else pip-installs the `pipPackage` into
+ * `<toolsDir>/<name>-py<version>` with the resolved interpreter (the package index settings,
+ * PIP_INDEX_URL and friends, pass through). Says which in the log.
+ */
+export async function locateTool(
+  name: string,
+  options: { python: PythonInstall; toolsDir: string; pipPackage?: string; envPath?: string }
+): Promise<ManagerTool> {
+  const onPath = findOnPath(name, options.envPath ?? process.env.PATH ?? '');
+  if (onPath) {
+    const tool: ManagerTool = {
+      name,
+      executable: onPath,
+      version: await readVersion(onPath),
+      origin: 'PATH'
+    };
+    core.info(
+      `Using ${name} ${tool.version || '(version unknown)'} from ${onPath} (found on PATH).`
+    );
+    return tool;
+  }
+  const venv = path.join(options.toolsDir, `${name}-py${options.python.version}`);
+  const executable = path.join(venv, 'bin', name);
+  if (!existsSync(path.join(venv, TOOL_COMPLETE)) || !existsSync(executable)) {
+    core.info(
+      `${name} is not on PATH: installing it with pip into its own virtualenv ${venv} (not the app's venv).`
+    );
+    rmSync(venv, { recursive: true, force: true });
+    const pip = path.join(venv, 'bin', 'python');
+    try {
+      await execCommand(options.python.executable, ['-m', 'venv', venv]);
+      await execCommand(pip, [
+        '-m',
+        'pip',
+        'install',
+        '--disable-pip-version-check',
+        options.pipPackage ?? name
+      ]);
+    } catch (error) {
+      rmSync(venv, { recursive: true, force: true });
+      const output =
+        error instanceof ExecError
+          ? `${error.result.stdout}\n${error.result.stderr}`
+          : (error as Error).message;
+      const reason = explainPipFailure(output) ?? 'pip failed.';
+      throw new ActionError(
+        `${name} is not on PATH, and installing it into ${venv} failed: ${reason}\n` +
+          `Install ${name} in an earlier step (for example 'pipx install ${options.pipPackage ?? name}'), or make it available on your package index.\n` +
+          `--- output (last lines) ---\n${tail(output, 15)}`
+      );
+    }
+    writeFileSync(path.join(venv, TOOL_COMPLETE), '');
+  } else {
+    core.info(`Using ${name} from its tool virtualenv ${venv}.`);
+  }
+  return { name, executable, version: await readVersion(executable), origin: 'tool venv' };
+}
+
+/**
+ * The environment a manager runs in: the app's venv active (VIRTUAL_ENV and first on PATH),
+ * so that every manager installs into it rather than into an environment of its own.
+ */
+export function activeVenvEnv(
+  venvPath: string,
+  envPath: string = process.env.PATH ?? ''
+): Record<string, string | undefined> {
+  return {
+    VIRTUAL_ENV: venvPath,
+    PATH: [path.join(venvPath, 'bin'), envPath].filter(Boolean).join(path.delimiter),
+    PYTHONHOME: undefined,
+    CONDA_PREFIX: undefined
+  };
+}
+
+/** Runs a manager command in the project directory; its output goes to a log group. */
+export async function runManager(
+  label: string,
+  command: ManagerCommand,
+  cwd: string,
+  explain: (output: string) => string | undefined,
+  failurePrefix: string
+): Promise<ExecResult> {
+  core.info(`[command]${[command.command, ...command.args].join(' ')}`);
+  try {
+    const result = await execCommand(command.command, command.args, { cwd, env: command.env });
+    core.startGroup(label);
+    if (result.stdout.trim()) core.info(result.stdout.trimEnd());
+    if (result.stderr.trim()) core.info(result.stderr.trimEnd());
+    core.endGroup();
+    return result;
+  } catch (error) {
+    if (!(error instanceof ExecError)) throw error;
+    const output = `${error.result.stdout}\n${error.result.stderr}`;
+    const name = path.basename(command.command);
+    const reason = explain(output) ?? `${name} exited with code ${error.result.exitCode}.`;
+    throw new ActionError(
+      `${failurePrefix}: ${reason}\n--- ${name} output (last lines) ---\n${tail(output, 25)}`
+    );
+  }
+}
