@@ -30,6 +30,7 @@ import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { writeSummary, type SummaryDetails } from './summary.js';
+import { exportRequirements } from './venv/managers/export.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
 
 const REPORT_URL = 'https://github.com/setup-django/setup-django/issues';
@@ -69,6 +70,17 @@ function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
   if (venv.action === 'reused') return `${cache}: reused, dependencies unchanged`;
   if (venv.action === 'updated') return `${cache}: dependencies updated`;
   return `${cache}: ${venv.rebuildReason ? `rebuilt (${venv.rebuildReason})` : 'created'}`;
+}
+
+/** The requirements the artifact's wheelhouse is built from: pip's files, else the venv pinned. */
+async function artifactRequirements(
+  provision: ProvisionResult,
+  venvPython: string
+): Promise<string[]> {
+  const { source, requirementFiles } = provision;
+  if (requirementFiles.length > 0 || (source.manager === 'pip' && !source.pyproject))
+    return requirementFiles;
+  return [await exportRequirements(venvPython, process.env.RUNNER_TEMP, source.manager)];
 }
 
 function describeDjango(report: DjangoReport): string {
@@ -264,11 +276,11 @@ export async function run(): Promise<void> {
     if (format) {
       const artifact = await phases.run(
         'artifact',
-        () =>
+        async () =>
           buildArtifact({
             projectDir: inputs.workingDirectory,
             venvPython: venv.python,
-            requirementFiles: provision.requirementFiles,
+            requirementFiles: await artifactRequirements(provision, venv.python),
             extraRequirements,
             staticRoot: report.static ? report.static_root : null,
             venvDir: venv.venvPath,

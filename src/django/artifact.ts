@@ -331,7 +331,7 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
     }
     if (!requirementSources.length) {
       throw new ActionError(
-        `The artifact needs the project's requirements to build its wheelhouse, but none are known: set '${Inputs.RequirementsFile}' (for Poetry, Pipenv or uv, export a requirements file first).`,
+        `The artifact needs the project's requirements to build its wheelhouse, but none are known: set '${Inputs.RequirementsFile}' (with poetry, pipenv, uv or a pyproject.toml the installed packages are pinned for it automatically).`,
         'Artifact'
       );
     }
