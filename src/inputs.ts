@@ -11,7 +11,11 @@ import {
 } from './django/server.js';
 import { ActionError } from './errors.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
-import { PACKAGE_MANAGERS, type PackageManagerChoice } from './venv/managers/types.js';
+import {
+  PACKAGE_MANAGERS,
+  type PackageManagerChoice,
+  type PackageManagerName
+} from './venv/managers/types.js';
 import {
   parseOracleComponents,
   parseOracleSha256,
@@ -36,6 +40,8 @@ export interface ActionInputs {
   packageManager: PackageManagerChoice;
   /** Groups or extras to install besides the production dependencies; empty: none. */
   dependencyGroups: string[];
+  /** `poetry-version`, `pipenv-version`, `uv-version`: '' for the one on PATH, else the newest. */
+  managerVersions: Record<Exclude<PackageManagerName, 'pip'>, string>;
   /** Absolute paths; empty means "requirements.txt when present". */
   requirementsFiles: string[];
   /** Absolute path of the virtualenv. */
@@ -213,6 +219,16 @@ export function parseDependencyGroups(raw: string): string[] {
   return [...new Set(names)];
 }
 
+/** A manager version pin: digits and dots, 1 to 4 parts (a prefix pins the series). */
+export function parseToolVersionInput(name: string, raw: string): string {
+  if (raw !== '' && !/^\d+(\.\d+){0,3}$/.test(raw)) {
+    throw new ActionError(
+      `Input '${name}' must be a version such as 2.1.3, or 2.1 for any 2.1.x (got '${raw}').`
+    );
+  }
+  return raw;
+}
+
 const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export function readInputs(env: Env = process.env): ActionInputs {
@@ -323,6 +339,11 @@ export function readInputs(env: Env = process.env): ActionInputs {
       'auto'
     ),
     dependencyGroups: parseDependencyGroups(readRaw(env, Inputs.DependencyGroups)),
+    managerVersions: {
+      poetry: parseToolVersionInput(Inputs.PoetryVersion, readRaw(env, Inputs.PoetryVersion)),
+      pipenv: parseToolVersionInput(Inputs.PipenvVersion, readRaw(env, Inputs.PipenvVersion)),
+      uv: parseToolVersionInput(Inputs.UvVersion, readRaw(env, Inputs.UvVersion))
+    },
     requirementsFiles: parseList(readRaw(env, Inputs.RequirementsFile)).map(file =>
       inProject(Inputs.RequirementsFile, file)
     ),

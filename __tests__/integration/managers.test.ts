@@ -1,7 +1,14 @@
 // The venv phase with each package manager for real (poetry and pipenv from Debian, pip), and
 // uv through a recording stand-in: installs into venv-path, lock checks, groups, errors.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readInputs, inputVariable } from '../../src/inputs.js';
@@ -142,8 +149,10 @@ describe('pipenv (real, from Pipfile.lock)', () => {
     );
   });
 
-  it('fails on a Pipfile.lock out of date with the Pipfile', async () => {
+  it('fails on a Pipfile.lock out of date with the Pipfile, and the venv is no longer complete', async () => {
     const workspace = makeWorkspace(managerFixture('pipenv'));
+    await provision(workspace);
+    expect(readMarker(path.join(workspace, '.venv'))?.packageManager).toBe('pipenv');
     const pipfile = path.join(workspace, 'Pipfile');
     writeFileSync(
       pipfile,
@@ -224,13 +233,30 @@ describe('uv (recording stand-in: the real binary is not installable here)', () 
   });
 });
 
-describe('a manager that is not installed', () => {
+describe('a manager that is not installed, or not the version pinned', () => {
   it('is pip-installed into a tool venv, and a failure says how to provide it', async () => {
     const toolsDir = mkdtempSync(path.join(os.tmpdir(), 'tools-'));
     // The local package index has no poetry wheel: the install must fail, cleanly.
     await expect(locateTool('poetry', { python, toolsDir, envPath: '' })).rejects.toThrow(
-      /poetry is not on PATH, and installing it into .*poetry-py.* failed: no release of 'poetry' was found on the package index.*pipx install poetry/s
+      /poetry is not on PATH, and installing poetry into .*poetry-latest-py.* failed: no release of 'poetry' was found on the package index.*pipx install poetry/s
     );
-    expect(existsSync(path.join(toolsDir, `poetry-py${python.version}`))).toBe(false);
+    expect(readdirSync(toolsDir)).toEqual([]);
+  });
+
+  it('uses the one on PATH when it matches the pin', async () => {
+    const tool = await locateTool('pipenv', {
+      python,
+      toolsDir: mkdtempSync(path.join(os.tmpdir(), 'tools-')),
+      version: '2022'
+    });
+    expect(tool).toMatchObject({ origin: 'PATH', version: expect.stringMatching(/^2022\./) });
+  });
+
+  it('installs the pinned version when the one on PATH differs', async () => {
+    const toolsDir = mkdtempSync(path.join(os.tmpdir(), 'tools-'));
+    await expect(locateTool('pipenv', { python, toolsDir, version: '2099.1' })).rejects.toThrow(
+      /pipenv on PATH \(.*\) is [\d.]+, not 2099\.1, and installing pipenv==2099\.1\.\* into .*pipenv-2099\.1-py.* failed/s
+    );
+    expect(readdirSync(toolsDir)).toEqual([]);
   });
 });

@@ -234,4 +234,17 @@ describe('package-manager and dependency-groups', () => {
       /Input 'dependency-groups' names '.*', which is not a group or extra name/
     );
   });
+
+  it('reads manager version pins, and rejects anything but a version', () => {
+    expect(
+      readInputs(env({ 'poetry-version': '2.1.3', 'uv-version': '0.9' })).managerVersions
+    ).toEqual({
+      poetry: '2.1.3',
+      pipenv: '',
+      uv: '0.9'
+    });
+    expect(() => readInputs(env({ 'pipenv-version': '>=2024' }))).toThrow(
+      "Input 'pipenv-version' must be a version such as 2.1.3, or 2.1 for any 2.1.x (got '>=2024')."
+    );
+  });
 });

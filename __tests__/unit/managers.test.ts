@@ -19,7 +19,12 @@ import {
   poetryLockCheckCommand,
   POETRY_STALE_LOCK
 } from '../../src/venv/managers/poetry.js';
-import { compareVersions, parseToolVersion } from '../../src/venv/managers/tool.js';
+import {
+  compareVersions,
+  matchesPin,
+  parseToolVersion,
+  pinnedRequirement
+} from '../../src/venv/managers/tool.js';
 import {
   explainUvFailure,
   uvCatalog,
@@ -118,12 +123,36 @@ describe('auto detection, in the documented order', () => {
       { 'pyproject.toml': POETRY_PYPROJECT }
     ]
   ])('picks %s when %s', (manager, reason, files) => {
-    expect(detectManager(project(files), [])).toEqual({ manager, reason });
+    expect(detectManager(project(files), [])).toMatchObject({ manager, reason });
   });
 
   it('takes a requirements-file input as pip when there is no lock file', () => {
     const dir = project({ 'reqs/base.txt': 'django\n', 'pyproject.toml': UV_PYPROJECT });
     expect(detectManager(dir, [path.join(dir, 'reqs/base.txt')]).manager).toBe('pip');
+  });
+
+  it('finds a lock file above working-directory, up to the workspace, and runs the manager there', () => {
+    const workspace = project({
+      'poetry.lock': '',
+      'pyproject.toml': POETRY_PYPROJECT,
+      'backend/manage.py': ''
+    });
+    const backend = path.join(workspace, 'backend');
+    expect(detectManager(backend, [], workspace)).toEqual({
+      manager: 'poetry',
+      reason: '../poetry.lock found',
+      dir: workspace
+    });
+    const source = resolveDependencySource({
+      choice: 'poetry',
+      projectDir: backend,
+      workspace,
+      requirementFiles: [],
+      groups: []
+    });
+    expect(source.projectDir).toBe(workspace);
+    // Not above the workspace.
+    expect(detectManager(backend, [], backend).manager).toBe('pip');
   });
 
   it('lets an explicit manager override the files', () => {
@@ -380,6 +409,16 @@ describe('commands', () => {
       VIRTUAL_ENV: venv,
       UV_PYTHON_DOWNLOADS: 'never'
     });
+  });
+
+  it('matches a version pin exactly or as a series, and pins pip the same way', () => {
+    expect(matchesPin('2.1.3', '2.1')).toBe(true);
+    expect(matchesPin('2.10.0', '2.1')).toBe(false);
+    expect(matchesPin('2.1.3', '2.1.3')).toBe(true);
+    expect(matchesPin('anything', '')).toBe(true);
+    expect(pinnedRequirement('poetry', '2.1.3')).toBe('poetry==2.1.3');
+    expect(pinnedRequirement('uv', '0.9')).toBe('uv==0.9.*');
+    expect(pinnedRequirement('pipenv', '')).toBe('pipenv');
   });
 
   it('reads tool versions and compares them numerically', () => {

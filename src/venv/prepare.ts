@@ -21,6 +21,8 @@ export interface VenvPlan {
   dependencyHash: string;
   /** Where a missing manager CLI may be installed (never inside the venv). */
   toolsDir: string;
+  /** Version pins per manager (`poetry-version`, ...). */
+  toolVersions?: Partial<Record<PackageManagerName, string>>;
 }
 
 export interface VenvResult {
@@ -103,7 +105,8 @@ async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
       source,
       venvPath: plan.venvPath,
       python: plan.python,
-      toolsDir: plan.toolsDir
+      toolsDir: plan.toolsDir,
+      toolVersion: plan.toolVersions?.[source.manager]
     });
     await ensurePip(plan);
   }

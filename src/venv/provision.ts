@@ -83,6 +83,7 @@ export async function provisionVenv(
   const source = resolveDependencySource({
     choice: inputs.packageManager,
     projectDir: inputs.workingDirectory,
+    workspace: inputs.workspace,
     requirementFiles: inputs.requirementsFiles,
     groups: inputs.dependencyGroups
   });
@@ -113,7 +114,8 @@ export async function provisionVenv(
     projectDir: inputs.workingDirectory,
     source,
     dependencyHash,
-    toolsDir: defaultToolsDir()
+    toolsDir: defaultToolsDir(),
+    toolVersions: inputs.managerVersions
   };
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };

@@ -2,6 +2,7 @@
 // order whose files are present (uv.lock, poetry.lock, Pipfile(.lock), requirements, pyproject).
 import path from 'node:path';
 import { Inputs } from '../../constants.js';
+import { isInside } from '../../inputs.js';
 import { projectFile, readToml } from './manifest.js';
 import { pipenv } from './pipenv.js';
 import { poetry } from './poetry.js';
@@ -25,40 +26,88 @@ export function lockManager(name: Exclude<PackageManagerName, 'pip'>): PackageMa
 
 export interface DetectOptions {
   choice: PackageManagerChoice;
+  /** working-directory: where manage.py is. */
   projectDir: string;
+  /** Lock files are also looked for in the directories above projectDir, up to this one. */
+  workspace?: string;
   /** Absolute paths from `requirements-file` (empty: requirements.txt when present). */
   requirementFiles: string[];
   groups: string[];
 }
 
+/**
+ * projectDir, then each directory above it up to the workspace: a repository often keeps
+ * pyproject.toml and its lock at the root and the Django project in a subdirectory.
+ */
+export function searchDirs(projectDir: string, workspace?: string): string[] {
+  const dirs = [projectDir];
+  if (!workspace || !isInside(projectDir, workspace)) return dirs;
+  let dir = projectDir;
+  while (dir !== workspace && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+/** The nearest directory holding one of the manager's lock files, if any. */
+function findLock(
+  manager: PackageManager,
+  dirs: string[]
+): { dir: string; file: string } | undefined {
+  for (const dir of dirs) {
+    const file = manager.lockFiles.find(name => projectFile(dir, name));
+    if (file) return { dir, file: path.join(dir, file) };
+  }
+  return undefined;
+}
+
+export interface Detected {
+  manager: PackageManagerName;
+  reason: string;
+  /** Where the manager runs: the directory of its lock file (pip: projectDir). */
+  dir: string;
+}
+
 /** The manager `auto` picks and why, looking only at which files exist. */
 export function detectManager(
   projectDir: string,
-  requirementFiles: string[]
-): { manager: PackageManagerName; reason: string } {
-  for (const manager of LOCK_MANAGERS) {
-    const found = manager.lockFiles.find(file => projectFile(projectDir, file));
-    if (found) return { manager: manager.name, reason: `${found} found` };
+  requirementFiles: string[],
+  workspace?: string
+): Detected {
+  for (const dir of searchDirs(projectDir, workspace)) {
+    for (const manager of LOCK_MANAGERS) {
+      const found = findLock(manager, [dir]);
+      if (found)
+        return {
+          manager: manager.name,
+          reason: `${path.relative(projectDir, found.file)} found`,
+          dir
+        };
+    }
   }
-  if (requirementFiles.length > 0)
-    return { manager: 'pip', reason: `'${Inputs.RequirementsFile}' given` };
-  if (projectFile(projectDir, 'requirements.txt'))
-    return { manager: 'pip', reason: 'requirements.txt found' };
+  const pip = (reason: string): Detected => ({ manager: 'pip', reason, dir: projectDir });
+  if (requirementFiles.length > 0) return pip(`'${Inputs.RequirementsFile}' given`);
+  if (projectFile(projectDir, 'requirements.txt')) return pip('requirements.txt found');
   const pyproject = projectFile(projectDir, 'pyproject.toml');
   if (pyproject && projectDependencies(readToml(pyproject)) !== undefined)
-    return { manager: 'pip', reason: 'pyproject.toml with [project] dependencies found' };
-  return { manager: 'pip', reason: 'no lock, requirements or pyproject.toml dependencies found' };
+    return pip('pyproject.toml with [project] dependencies found');
+  return pip('no lock, requirements or pyproject.toml dependencies found');
 }
 
 /** Resolves the manager and checks its files and groups, before anything is installed. */
 export function resolveDependencySource(options: DetectOptions): DependencySource {
-  const { choice, projectDir, requirementFiles, groups } = options;
-  const { manager, reason } =
-    choice === 'auto'
-      ? detectManager(projectDir, requirementFiles)
-      : { manager: choice, reason: `'${Inputs.PackageManager}: ${choice}'` };
-  if (manager === 'pip') return resolvePipSource(projectDir, requirementFiles, groups, reason);
-  return lockManager(manager).resolve(projectDir, groups, reason);
+  const { choice, projectDir, requirementFiles, groups, workspace } = options;
+  if (choice === 'auto') {
+    const { manager, reason, dir } = detectManager(projectDir, requirementFiles, workspace);
+    if (manager === 'pip') return resolvePipSource(projectDir, requirementFiles, groups, reason);
+    return lockManager(manager).resolve(dir, groups, reason);
+  }
+  const reason = `'${Inputs.PackageManager}: ${choice}'`;
+  if (choice === 'pip') return resolvePipSource(projectDir, requirementFiles, groups, reason);
+  const manager = lockManager(choice);
+  const found = findLock(manager, searchDirs(projectDir, workspace));
+  return manager.resolve(found?.dir ?? projectDir, groups, reason);
 }
 
 /** The dependency files relative to the project, for messages. */

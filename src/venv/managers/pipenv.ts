@@ -125,13 +125,17 @@ export const pipenv: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir }): Promise<void> {
+  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
     const [lock, pipfile] = source.dependencyFiles;
     const categories =
       source.groups.length > 0
         ? pipenvCategories(source.groups, pipenvCatalog(readToml(pipfile)), pipfile)
         : [];
-    const tool = await locateTool('pipenv', { python, toolsDir: toolsDir || defaultToolsDir() });
+    const tool = await locateTool('pipenv', {
+      python,
+      toolsDir: toolsDir || defaultToolsDir(),
+      version: toolVersion
+    });
     const verify = pipenvVerifyCommand(tool, venvPath, pipfile);
     await runManager(
       'pipenv verify',

@@ -135,8 +135,12 @@ export const poetry: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir }): Promise<void> {
-    const tool = await locateTool('poetry', { python, toolsDir: toolsDir || defaultToolsDir() });
+  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
+    const tool = await locateTool('poetry', {
+      python,
+      toolsDir: toolsDir || defaultToolsDir(),
+      version: toolVersion
+    });
     await runManager(
       'poetry: lock file check',
       poetryLockCheckCommand(tool, venvPath),
@@ -146,7 +150,7 @@ export const poetry: PackageManager = {
     );
     const command = poetryInstallCommand(tool, venvPath, selection(source));
     await runManager(
-      `poetry ${command.args.slice(0, 4).join(' ')}`,
+      `poetry ${command.args[0]}`,
       command,
       source.projectDir,
       explainPoetryFailure,

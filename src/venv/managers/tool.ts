@@ -66,44 +66,63 @@ export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const TOOL_COMPLETE = '.setup-django-tool-complete';
 
+/** Whether `version` is the pin or in its series (2.1 matches 2.1.3; 2.1.3 only itself). */
+export function matchesPin(version: string, pin: string): boolean {
+  if (pin === '') return true;
+  return version === pin || version.startsWith(`${pin}.`);
+}
+
+/** The pip requirement for a pinned tool: `name==2.1.3`, `name==2.1.*` for a series. */
+export function pinnedRequirement(name: string, pin: string): string {
+  if (pin === '') return name;
+  return pin.split('.').length >= 3 ? `${name}==${pin}` : `${name}==${pin}.*`;
+}
+
 /**
- * The manager's CLI: the one on PATH, else pip-installs the `pipPackage` into
- * `<toolsDir>/<name>-py<version>` with the resolved interpreter (the package index settings,
- * PIP_INDEX_URL and friends, pass through). Says which in the log.
+ * The manager's CLI: the one on PATH (when it matches the pin), else pip-installs it into
+ * `<toolsDir>/<name>-<pin|latest>-py<version>` with the resolved interpreter (the package index
+ * settings, PIP_INDEX_URL and friends, pass through). Says which in the log.
  */
 export async function locateTool(
   name: string,
-  options: { python: PythonInstall; toolsDir: string; pipPackage?: string; envPath?: string }
-): Promise<ManagerTool> {
-  const onPath = findOnPath(name, options.envPath ?? process.env.PATH ?? '');
-  if (onPath) {
-    const tool: ManagerTool = {
-      name,
-      executable: onPath,
-      version: await readVersion(onPath),
-      origin: 'PATH'
-    };
-    core.info(
-      `Using ${name} ${tool.version || '(version unknown)'} from ${onPath} (found on PATH).`
-    );
-    return tool;
+  options: {
+    python: PythonInstall;
+    toolsDir: string;
+    /** '' or undefined: any version. */
+    version?: string;
+    envPath?: string;
   }
-  const venv = path.join(options.toolsDir, `${name}-py${options.python.version}`);
+): Promise<ManagerTool> {
+  const pin = options.version ?? '';
+  const onPath = findOnPath(name, options.envPath ?? process.env.PATH ?? '');
+  let why = `${name} is not on PATH`;
+  if (onPath) {
+    const version = await readVersion(onPath);
+    if (matchesPin(version, pin)) {
+      core.info(`Using ${name} ${version || '(version unknown)'} from ${onPath} (found on PATH).`);
+      return { name, executable: onPath, version, origin: 'PATH' };
+    }
+    why = `${name} on PATH (${onPath}) is ${version || 'of an unknown version'}, not ${pin}`;
+  }
+  const requirement = pinnedRequirement(name, pin);
+  const venv = path.join(
+    options.toolsDir,
+    `${name}-${pin || 'latest'}-py${options.python.version}`
+  );
   const executable = path.join(venv, 'bin', name);
   if (!existsSync(path.join(venv, TOOL_COMPLETE)) || !existsSync(executable)) {
     core.info(
-      `${name} is not on PATH: installing it with pip into its own virtualenv ${venv} (not the app's venv).`
+      `${why}: installing ${requirement} with pip into its own virtualenv ${venv} (not the app's venv).`
     );
     rmSync(venv, { recursive: true, force: true });
-    const pip = path.join(venv, 'bin', 'python');
     try {
       await execCommand(options.python.executable, ['-m', 'venv', venv]);
-      await execCommand(pip, [
+      await execCommand(path.join(venv, 'bin', 'python'), [
         '-m',
         'pip',
         'install',
         '--disable-pip-version-check',
-        options.pipPackage ?? name
+        requirement
       ]);
     } catch (error) {
       rmSync(venv, { recursive: true, force: true });
@@ -113,14 +132,14 @@ export async function locateTool(
           : (error as Error).message;
       const reason = explainPipFailure(output) ?? 'pip failed.';
       throw new ActionError(
-        `${name} is not on PATH, and installing it into ${venv} failed: ${reason}\n` +
-          `Install ${name} in an earlier step (for example 'pipx install ${options.pipPackage ?? name}'), or make it available on your package index.\n` +
+        `${why}, and installing ${requirement} into ${venv} failed: ${reason}\n` +
+          `Install ${name} in an earlier step (for example 'pipx install ${requirement}'), or make it available on your package index.\n` +
           `--- output (last lines) ---\n${tail(output, 15)}`
       );
     }
     writeFileSync(path.join(venv, TOOL_COMPLETE), '');
   } else {
-    core.info(`Using ${name} from its tool virtualenv ${venv}.`);
+    core.info(`Using ${requirement} from its tool virtualenv ${venv}.`);
   }
   return { name, executable, version: await readVersion(executable), origin: 'tool venv' };
 }

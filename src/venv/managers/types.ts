@@ -37,6 +37,8 @@ export interface InstallRequest {
   python: PythonInstall;
   /** A directory outside the app's venv where a missing manager may be installed. */
   toolsDir: string;
+  /** The manager version asked for (`poetry-version`, ...); '' for any. */
+  toolVersion?: string;
 }
 
 /** One external command: argument array, environment additions (undefined removes a variable). */

@@ -113,13 +113,17 @@ export const uv: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir }): Promise<void> {
+  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
     const pyproject = source.dependencyFiles[1];
     const chosen =
       source.groups.length > 0
         ? classifyGroups(source.groups, uvCatalog(readToml(pyproject)), pyproject)
         : { groups: [], extras: [] };
-    const tool = await locateTool('uv', { python, toolsDir: toolsDir || defaultToolsDir() });
+    const tool = await locateTool('uv', {
+      python,
+      toolsDir: toolsDir || defaultToolsDir(),
+      version: toolVersion
+    });
     await runManager(
       'uv sync',
       uvSyncCommand(tool, venvPath, python.executable, chosen),
