@@ -65,7 +65,7 @@ const RESTORE_TEXT: Record<ProvisionResult['restore']['status'], string> = {
 };
 
 function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
-  const cache = `${RESTORE_TEXT[restore.status]}${restore.durationMs ? ` (${(restore.durationMs / 1000).toFixed(1)} s)` : ''}`;
+  const cache = `${venv.packageManager}, ${RESTORE_TEXT[restore.status]}${restore.durationMs ? ` (${(restore.durationMs / 1000).toFixed(1)} s)` : ''}`;
   if (cacheHit) return `${cache}: restored and validated, no install`;
   if (venv.action === 'reused') return `${cache}: reused, dependencies unchanged`;
   if (venv.action === 'updated') return `${cache}: dependencies updated`;
