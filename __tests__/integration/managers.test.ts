@@ -117,6 +117,20 @@ describe('poetry (real, from poetry.lock)', () => {
     expect(readMarker(path.join(stale, '.venv'))).toBeUndefined();
   });
 
+  it('says which package it could not get when the index lacks a locked version', async () => {
+    const broken = makeWorkspace(managerFixture('poetry'));
+    concretePoetryProject(broken, index.url);
+    const lock = path.join(broken, 'poetry.lock');
+    writeFileSync(
+      lock,
+      readFileSync(lock, 'utf8').replace('version = "0.6.0"', 'version = "0.6.99"')
+    );
+    await expect(provision(broken)).rejects.toThrow(
+      /Installing the dependencies from poetry\.lock failed: no installable file for sqlparse \(0\.6\.99\) was found on the package sources/
+    );
+    expect(readMarker(path.join(broken, '.venv'))).toBeUndefined();
+  });
+
   it('rejects a group pyproject.toml does not define before installing anything', async () => {
     const other = makeWorkspace(managerFixture('poetry'));
     concretePoetryProject(other, index.url);

@@ -448,7 +448,7 @@ describe('failures mapped to readable errors', () => {
     );
     expect(
       explainPoetryFailure('Unable to find installation candidates for django (5.2.17)')
-    ).toMatch(/no installable file for django/);
+    ).toMatch(/no installable file for django \(5\.2\.17\) was found/);
   });
 
   it('pipenv: a stale lock, an old pipenv, pip errors', () => {

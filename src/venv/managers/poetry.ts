@@ -99,9 +99,9 @@ export function explainPoetryFailure(output: string): string | undefined {
     return `pyproject.toml defines no poetry group ${group[1].trim()}. Fix 'dependency-groups' or add the group.`;
   const extra = /Extra \[?([^\]\n]+?)\]? is not specified/i.exec(output);
   if (extra) return `pyproject.toml defines no extra '${extra[1]}'. Fix 'dependency-groups'.`;
-  const candidates = /Unable to find installation candidates for ([^\s]+)/.exec(output);
+  const candidates = /Unable to find installation candidates for ([^\n]+)/.exec(output);
   if (candidates)
-    return `no installable file for ${candidates[1]} was found on the package sources. Check the sources in pyproject.toml ([[tool.poetry.source]]) and that the runner reaches them.`;
+    return `no installable file for ${candidates[1].trim()} was found on the package sources. Check the sources in pyproject.toml ([[tool.poetry.source]]) and that the runner reaches them.`;
   const hash = /Hash for ([^\s]+) .*(?:not found in known hashes|does not match)/i.exec(output);
   if (hash)
     return `a downloaded file for ${hash[1]} does not match the hash in poetry.lock. Re-lock from a trusted index, or check for a tampering mirror.`;
