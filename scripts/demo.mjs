@@ -1,12 +1,13 @@
 // `npm run demo`: runs the bundled action on examples/django-project twice against a local
 // GitHub cache service: a cold run (empty cache), then a warm run on a fresh copy of the
 // workspace at the same path, as a second workflow run would. Prints outputs and timings.
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCacheServer } from './e2e/cache-server.mjs';
 import { localPipEnv, repoRoot, runnerPath, toolCacheWithMachinePython } from './e2e/local-env.mjs';
 import { runAction } from './e2e/runner.mjs';
+import { freshCheckout as checkout, summaryPhases } from './e2e/workspace.mjs';
 
 const example = path.join(repoRoot, 'examples', 'django-project');
 const root = path.join(os.tmpdir(), 'setup-django-demo');
@@ -18,22 +19,13 @@ if (!existsSync(path.join(repoRoot, 'dist', 'index.js'))) {
 }
 
 function freshCheckout() {
-  rmSync(workspace, { recursive: true, force: true });
-  mkdirSync(workspace, { recursive: true });
-  cpSync(example, workspace, {
-    recursive: true,
-    filter: source => !/(^|\/)(\.venv|staticfiles|__pycache__|db\.sqlite3)$/.test(source)
-  });
+  checkout(example, workspace);
 }
 
 function phaseRows(summary) {
-  return [
-    ...summary.matchAll(
-      /<tr><td>(\w+)<\/td><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g
-    )
-  ].map(
-    ([, phase, start, duration, detail]) =>
-      `    ${phase.padEnd(8)} ${start.padEnd(8)} ${duration.padStart(7)}  ${detail}`
+  return summaryPhases(summary).map(
+    phase =>
+      `    ${phase.name.padEnd(8)} +${(phase.startMs / 1000).toFixed(1).padEnd(7)} ${phase.durationMs === null ? ''.padStart(7) : `${(phase.durationMs / 1000).toFixed(1)} s`.padStart(7)}  ${phase.detail}`
   );
 }
 

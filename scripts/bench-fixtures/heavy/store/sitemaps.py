@@ -1,0 +1,8 @@
+from django.contrib.sitemaps import Sitemap
+
+from .models import Product
+
+
+class ProductSitemap(Sitemap):
+    def items(self):
+        return Product.objects.all()
