@@ -68,7 +68,7 @@ export enum State {
 }
 
 /** Bumped whenever the venv layout or the marker format changes: old cache entries stop matching. */
-export const CACHE_FORMAT_VERSION = 'v1';
+export const CACHE_FORMAT_VERSION = 'v2';
 
 /** Written into the venv once it is complete; its absence means "half-built, do not reuse". */
 export const VENV_MARKER = '.setup-django.json';

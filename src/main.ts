@@ -65,7 +65,11 @@ const RESTORE_TEXT: Record<ProvisionResult['restore']['status'], string> = {
 };
 
 function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
-  const cache = `${venv.packageManager}, ${RESTORE_TEXT[restore.status]}${restore.durationMs ? ` (${(restore.durationMs / 1000).toFixed(1)} s)` : ''}`;
+  const detail = [
+    restore.durationMs ? `${(restore.durationMs / 1000).toFixed(1)} s` : '',
+    restore.status === 'hit' ? `${(restore.bytes / 1024 / 1024).toFixed(1)} MiB` : ''
+  ].filter(Boolean);
+  const cache = `${venv.packageManager}, ${RESTORE_TEXT[restore.status]}${detail.length ? ` (${detail.join(', ')})` : ''}`;
   if (cacheHit) return `${cache}: restored and validated, no install`;
   if (venv.action === 'reused') return `${cache}: reused, dependencies unchanged`;
   if (venv.action === 'updated') return `${cache}: dependencies updated`;

@@ -42,16 +42,13 @@ export async function runPost(): Promise<void> {
       core.info('Not saving the cache: no cache service is configured for this runner.');
       return;
     }
-    const outcome = await saveVenv(state.paths, state.key);
+    const outcome = await saveVenv(venv, state.key);
     if (outcome.status === 'saved') {
-      core.info(
-        `Saved the virtualenv to the cache with key ${state.key} in ${(outcome.durationMs / 1000).toFixed(1)} s.`
-      );
+      const size = `${(outcome.bytes / 1024 / 1024).toFixed(1)} MiB`;
+      const time = `${(outcome.durationMs / 1000).toFixed(1)} s`;
+      core.info(`Saved the virtualenv to the cache with key ${state.key} (${size}) in ${time}.`);
       await core.summary
-        .addRaw(
-          `Cache saved: <code>${state.key}</code> in ${(outcome.durationMs / 1000).toFixed(1)} s`,
-          true
-        )
+        .addRaw(`Cache saved: <code>${state.key}</code>, ${size} in ${time}`, true)
         .write()
         .catch(() => undefined);
     }

@@ -1,25 +1,27 @@
 // The venv cache through the real @actions/cache client and a local cache service, both protocols.
+import { execFile } from 'node:child_process';
 import {
-  rmSync,
-  writeFileSync,
   appendFileSync,
+  cpSync,
+  existsSync,
   mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
   symlinkSync,
-  readFileSync
+  writeFileSync
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { repoRoot, runnerNode } from '../../scripts/e2e/runner.mjs';
+import { packVenv, removeShards, shardDirFor } from '../../src/cache/shards.js';
 import {
   closedPortUrl,
   startCacheServer,
   type CacheServer
 } from '../../scripts/e2e/cache-server.mjs';
 import { annotations, errors, exampleProject, runSetupDjango } from '../helpers/e2e.js';
-import { cpSync } from 'node:fs';
 
 /** Two "workflow runs" share the workspace path, as hosted runners do; each starts from a fresh checkout. */
 function freshCheckout(workspace: string, project = exampleProject): void {
@@ -175,16 +177,25 @@ describe('a restored venv is validated, never trusted blindly', () => {
     await server.close();
   });
 
-  /** Saves the workspace's venv under `key` with the real client, as a poisoned or stale entry would be. */
-  // Asynchronous: the cache server runs in this process and must keep answering.
+  /**
+   * Saves the workspace's venv under `key` in the action's format (shards) with the real client,
+   * as a poisoned or stale entry would be. Asynchronous: the cache server runs in this process
+   * and must keep answering.
+   */
   async function saveEntry(key: string): Promise<void> {
+    const venv = path.join(workspace, '.venv');
+    const shardDir = shardDirFor(venv);
+    const marker = path.join(venv, '.setup-django.json');
+    // The format keeps the marker in its manifest; an entry without one has an empty marker.
+    if (!existsSync(marker)) writeFileSync(marker, '');
+    await packVenv(venv, shardDir);
     await promisify(execFile)(
       runnerNode(),
       [
         path.join(repoRoot, 'scripts', 'e2e', 'cache-client.mjs'),
         'save',
         '--path',
-        path.join(workspace, '.venv'),
+        shardDir,
         '--key',
         key
       ],
@@ -199,6 +210,7 @@ describe('a restored venv is validated, never trusted blindly', () => {
         timeout: 120000
       }
     );
+    removeShards(shardDir);
   }
 
   it.each([

@@ -3,32 +3,44 @@ import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
+import { removeShards, shardDirFor, unpackVenv } from './shards.js';
 
 export type RestoreOutcome =
-  | { status: 'hit'; durationMs: number }
+  | { status: 'hit'; durationMs: number; bytes: number }
   | { status: 'miss'; durationMs: number }
   | { status: 'unavailable'; durationMs: 0 }
   | { status: 'error'; durationMs: number; message: string };
 
 export { cacheServiceAvailable };
 
+/**
+ * Downloads the entry's shards next to the venv and unpacks them into `venvPath`. Whatever sat
+ * at `venvPath` is replaced first (a restore never merges into an older venv), and a restore
+ * that fails half-way leaves nothing behind.
+ */
 export async function restoreVenv(venvPath: string, key: string): Promise<RestoreOutcome> {
   if (!cacheServiceAvailable()) return { status: 'unavailable', durationMs: 0 };
   const started = Date.now();
-  // Whatever sits there is replaced: a restore must never merge into an older venv.
+  const shardDir = shardDirFor(venvPath);
   rmSync(venvPath, { recursive: true, force: true });
+  removeShards(shardDir);
   try {
     const cache = await cacheClient();
-    const matched = await cache.restoreCache([venvPath], key, [], { timeoutInMs: 10 * 60 * 1000 });
-    const durationMs = Date.now() - started;
-    if (matched === key) return { status: 'hit', durationMs };
-    // A miss or a restore the library gave up on (it warns itself): leave no partial files.
-    rmSync(venvPath, { recursive: true, force: true });
-    return { status: 'miss', durationMs };
+    const matched = await cache.restoreCache([shardDir], key, [], {
+      timeoutInMs: 10 * 60 * 1000
+    });
+    if (matched !== key) {
+      // A miss, or a download the library gave up on (it warns itself).
+      return { status: 'miss', durationMs: Date.now() - started };
+    }
+    const manifest = await unpackVenv(shardDir, venvPath);
+    return { status: 'hit', durationMs: Date.now() - started, bytes: manifest.bytes };
   } catch (error) {
     rmSync(venvPath, { recursive: true, force: true });
     const message = errorMessage(error);
     core.warning(`Restoring the virtualenv from the cache failed, building it instead: ${message}`);
     return { status: 'error', durationMs: Date.now() - started, message };
+  } finally {
+    removeShards(shardDir);
   }
 }

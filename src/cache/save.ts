@@ -2,9 +2,10 @@
 import * as core from '@actions/core';
 import { errorMessage } from '../errors.js';
 import { cacheClient } from './client.js';
+import { packVenv, removeShards, shardDirFor } from './shards.js';
 
 export type SaveOutcome =
-  | { status: 'saved'; durationMs: number }
+  | { status: 'saved'; durationMs: number; bytes: number }
   | { status: 'exists'; durationMs: number }
   | { status: 'failed'; durationMs: number; message: string };
 
@@ -18,23 +19,30 @@ async function entryExists(paths: string[], key: string): Promise<boolean> {
 }
 
 /**
- * The library's return value does not tell the truth in every case (a v1 upload that fails
- * after the reservation still returns the entry's id; v2 reservation failures are only logged
- * as info), so the outcome is confirmed with a lookup.
+ * Packs the venv into shards (see shards.ts) and saves them under `key`. The library's return
+ * value does not tell the truth in every case (a v1 upload that fails after the reservation
+ * still returns the entry's id; v2 reservation failures are only logged as info), so the
+ * outcome is confirmed with a lookup.
  */
-export async function saveVenv(paths: string[], key: string): Promise<SaveOutcome> {
+export async function saveVenv(venvPath: string, key: string): Promise<SaveOutcome> {
   const started = Date.now();
+  const shardDir = shardDirFor(venvPath);
+  const paths = [shardDir];
   let id = -1;
+  let bytes = 0;
   let thrown: string | undefined;
   try {
+    bytes = (await packVenv(venvPath, shardDir)).bytes;
     const cache = await cacheClient();
     id = await cache.saveCache(paths, key);
   } catch (error) {
     thrown = errorMessage(error);
+  } finally {
+    removeShards(shardDir);
   }
   const exists = await entryExists(paths, key);
   const durationMs = Date.now() - started;
-  if (exists && id !== -1) return { status: 'saved', durationMs };
+  if (exists && id !== -1) return { status: 'saved', durationMs, bytes };
   if (exists) {
     core.info(`The cache key ${key} was saved by another job first; nothing to do.`);
     return { status: 'exists', durationMs };
