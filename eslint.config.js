@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.fixtures/', 'coverage/', 'examples/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.fixtures/',
+      'coverage/',
+      'examples/',
+      'scripts/bench-fixtures/'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
