@@ -18,7 +18,7 @@ export function shortHash(text: string, length = 12): string {
 }
 
 /**
- * `setup-django-v1-linux-ubuntu-24.04-x64-py3.12.3-<interpreter path hash>-<venv path hash>-pip-<deps hash>[-suffix]`.
+ * `setup-django-v2-linux-ubuntu-24.04-x64-py3.12.3-<interpreter path hash>-<venv path hash>-pip-<deps hash>[-suffix]`.
  * The interpreter path is hashed (the venv links to it); so is the venv path (its scripts
  * carry absolute shebangs). Keys never contain commas and stay far below 512 characters.
  */
