@@ -64,7 +64,8 @@ export enum State {
   CacheMatchedKey = 'cache-matched-key',
   CachePaths = 'cache-paths',
   CacheSaveReady = 'cache-save-ready',
-  OracleCacheSave = 'oracle-cache-save'
+  OracleCacheSave = 'oracle-cache-save',
+  ToolCacheSave = 'tool-cache-save'
 }
 
 /** Bumped whenever the venv layout or the marker format changes: old cache entries stop matching. */

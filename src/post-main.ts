@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { State } from './constants.js';
 import { saveOracleClient } from './oslibs/oracle/install.js';
 import { saveVenv } from './cache/save.js';
+import { saveToolVenv } from './venv/managers/tool.js';
 import { cacheServiceAvailable } from './cache/restore.js';
 import { readCacheState } from './state.js';
 import { markerPath } from './venv/marker.js';
@@ -26,6 +27,8 @@ async function saveOracle(): Promise<void> {
 
 export async function runPost(): Promise<void> {
   await saveOracle();
+  const tool = core.getState(State.ToolCacheSave);
+  if (tool) await saveToolVenv(tool);
   try {
     const state = readCacheState();
     if (!state) {

@@ -2,12 +2,26 @@
 // poetry and pipenv for real (with the venv cached and restored through the local cache
 // service for poetry), pip from pyproject.toml, and uv through the recording stand-in.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCacheServer, type CacheServer } from '../../scripts/e2e/cache-server.mjs';
 import { laterStepEnv } from '../../scripts/e2e/runner.mjs';
-import { errors, makeWorkspace, runnerPath, runSetupDjango } from '../helpers/e2e.js';
+import {
+  errors,
+  makeWorkspace,
+  runnerPath,
+  runSetupDjango,
+  toolCacheWithMachinePython
+} from '../helpers/e2e.js';
 import {
   concretePoetryProject,
   managerFixture,
@@ -22,6 +36,39 @@ function freshCheckout(workspace: string, project: string): void {
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
   cpSync(project, workspace, { recursive: true });
+}
+
+/**
+ * Writes `poetry-<version>-py3-none-any.whl` into `dir`: a console script `poetry` that execs the
+ * poetry on PATH (Debian's), so the tool-venv install path runs for real with a working tool.
+ */
+function buildPoetryShimWheel(dir: string, version: string): void {
+  mkdirSync(dir, { recursive: true });
+  const real = execFileSync('sh', ['-c', 'command -v poetry'], { encoding: 'utf8' }).trim();
+  execFileSync('python3', [
+    '-c',
+    [
+      'import base64, hashlib, sys, zipfile',
+      'out, version, real = sys.argv[1:4]',
+      'info = f"poetry-{version}.dist-info"',
+      'files = {',
+      '    "poetry_shim/__init__.py": f"import os, sys\\ndef main():\\n    os.execv({real!r}, [{real!r}] + sys.argv[1:])\\n",',
+      '    f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: poetry\\nVersion: {version}\\n",',
+      '    f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: setup-django-tests\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",',
+      '    f"{info}/entry_points.txt": "[console_scripts]\\npoetry = poetry_shim:main\\n",',
+      '}',
+      'def digest(data):',
+      '    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()',
+      'record = "".join(f"{name},{digest(body.encode())},{len(body.encode())}\\n" for name, body in files.items()) + f"{info}/RECORD,,\\n"',
+      'with zipfile.ZipFile(f"{out}/poetry-{version}-py3-none-any.whl", "w") as whl:',
+      '    for name, body in files.items():',
+      '        whl.writestr(name, body)',
+      '    whl.writestr(f"{info}/RECORD", record)'
+    ].join('\n'),
+    dir,
+    version,
+    real
+  ]);
 }
 
 function importable(
@@ -104,6 +151,47 @@ describe('poetry: the action end to end, with the venv cache', () => {
     expect(withDev.outputs['cache-key']).not.toBe(cache.entries()[0].key);
     expect(withDev.stdout).toContain('--only main,dev');
     expect(importable(withDev, workspace, 'dotenv')).toBe(true);
+  });
+
+  it('installs a pinned poetry missing from PATH into a tool venv, caches it, and restores it', async () => {
+    // A wheel named poetry 1.3.9 (a release that never existed) whose CLI hands over to the poetry on PATH: what matters
+    // is where the action installs it, how it caches it, and that it then runs it.
+    const wheels = path.join(root, 'wheels');
+    buildPoetryShimWheel(wheels, '1.3.9');
+    const toolCache = path.join(root, 'toolcache');
+    mkdirSync(toolCache, { recursive: true });
+    rmSync(path.join(toolCache, 'Python'), { force: true });
+    symlinkSync(path.join(toolCacheWithMachinePython(), 'Python'), path.join(toolCache, 'Python'));
+    const runPinned = (suffix: string) =>
+      runSetupDjango(
+        workspace,
+        {
+          'python-version': '3.11',
+          'poetry-version': '1.3.9',
+          'cache-suffix': suffix,
+          migrate: 'false',
+          collectstatic: 'false'
+        },
+        { env: { ...cache.envFor('v2'), PIP_FIND_LINKS: wheels }, toolCache }
+      );
+
+    checkout();
+    const first = await runPinned('tool-1');
+    expect(errors(first)).toBe('');
+    expect(first.stdout).toMatch(
+      /installing poetry==1\.3\.9 with pip into its own virtualenv .*setup-django-tools/
+    );
+    expect(first.post?.stdout).toMatch(/Saved the tool venv .* with key setup-django-tool-v1-/);
+    const toolKeys = cache.entries().filter(e => e.key.startsWith('setup-django-tool-v1-'));
+    expect(toolKeys).toHaveLength(1);
+
+    rmSync(path.join(toolCache, 'setup-django-tools'), { recursive: true, force: true });
+    checkout();
+    const second = await runPinned('tool-2');
+    expect(errors(second)).toBe('');
+    expect(second.stdout).toContain('Restored poetry==1.3.9 from the actions cache');
+    expect(second.stdout).not.toContain('installing poetry==');
+    expect(second.stdout).toContain('poetry install --no-root --sync --only main');
   });
 
   it('fails the step on a stale poetry.lock, saying how to fix it', async () => {

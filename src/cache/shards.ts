@@ -116,6 +116,17 @@ export function planShards(tree: TreeNode, count: number): ShardPlan {
   };
 }
 
+/**
+ * Promise.all that waits for every tar to end before it rejects: a failed shard must not let
+ * the caller delete a folder another tar is still writing to.
+ */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find(r => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map(r => (r as PromiseFulfilledResult<T>).value);
+}
+
 async function zstdAvailable(): Promise<boolean> {
   const result = await execCommand('zstd', ['--version'], { allowFailure: true }).catch(
     () => undefined
@@ -132,7 +143,7 @@ export async function packVenv(venvPath: string, shardDir: string): Promise<Shar
   const compression = (await zstdAvailable()) ? 'zstd' : 'none';
   const plan = planShards(tree, SHARD_COUNT);
   const groups = plan.shards;
-  const shards = await Promise.all(
+  const shards = await settleAll(
     groups.map(async (names, index) => {
       const list = path.join(shardDir, `shard-${index}.list`);
       writeFileSync(list, `${names.join('\0')}\0`);
@@ -187,7 +198,7 @@ export async function unpackVenv(shardDir: string, venvPath: string): Promise<Sh
   const manifest = readManifest(shardDir);
   mkdirSync(venvPath, { recursive: true });
   for (const dir of manifest.skeleton) mkdirSync(path.join(venvPath, dir), { recursive: true });
-  await Promise.all(
+  await settleAll(
     manifest.shards.map(file => {
       const args = ['-x', '-f', path.join(shardDir, file)];
       if (manifest.compression === 'zstd') args.push('--use-compress-program', 'zstd');

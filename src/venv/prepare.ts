@@ -23,6 +23,8 @@ export interface VenvPlan {
   toolsDir: string;
   /** Version pins per manager (`poetry-version`, ...). */
   toolVersions?: Partial<Record<PackageManagerName, string>>;
+  /** Keep a pinned manager's tool venv in the actions cache. */
+  cacheTools?: boolean;
 }
 
 export interface VenvResult {
@@ -106,7 +108,8 @@ async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
       venvPath: plan.venvPath,
       python: plan.python,
       toolsDir: plan.toolsDir,
-      toolVersion: plan.toolVersions?.[source.manager]
+      toolVersion: plan.toolVersions?.[source.manager],
+      cacheTools: plan.cacheTools
     });
     await ensurePip(plan);
   }

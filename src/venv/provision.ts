@@ -115,7 +115,8 @@ export async function provisionVenv(
     source,
     dependencyHash,
     toolsDir: defaultToolsDir(),
-    toolVersions: inputs.managerVersions
+    toolVersions: inputs.managerVersions,
+    cacheTools: inputs.cache
   };
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };

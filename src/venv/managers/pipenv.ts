@@ -125,7 +125,7 @@ export const pipenv: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
+  async install({ source, venvPath, python, toolsDir, toolVersion, cacheTools }): Promise<void> {
     const [lock, pipfile] = source.dependencyFiles;
     const categories =
       source.groups.length > 0
@@ -134,7 +134,8 @@ export const pipenv: PackageManager = {
     const tool = await locateTool('pipenv', {
       python,
       toolsDir: toolsDir || defaultToolsDir(),
-      version: toolVersion
+      version: toolVersion,
+      cache: cacheTools
     });
     const verify = pipenvVerifyCommand(tool, venvPath, pipfile);
     await runManager(

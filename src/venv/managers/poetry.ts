@@ -135,11 +135,12 @@ export const poetry: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
+  async install({ source, venvPath, python, toolsDir, toolVersion, cacheTools }): Promise<void> {
     const tool = await locateTool('poetry', {
       python,
       toolsDir: toolsDir || defaultToolsDir(),
-      version: toolVersion
+      version: toolVersion,
+      cache: cacheTools
     });
     await runManager(
       'poetry: lock file check',

@@ -4,8 +4,12 @@ import * as core from '@actions/core';
 import { existsSync, rmSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cacheClient, cacheServiceAvailable } from '../../cache/client.js';
+import { shortHash } from '../../cache/key.js';
+import { State } from '../../constants.js';
 import { execCommand, ExecError, type ExecResult } from '../../exec.js';
-import { ActionError, tail } from '../../errors.js';
+import { ActionError, errorMessage, tail } from '../../errors.js';
+import { detectPlatform } from '../../platform.js';
 import type { PythonInstall } from '../../python/find.js';
 import { explainPipFailure } from './pip.js';
 import type { ManagerCommand } from './types.js';
@@ -91,6 +95,8 @@ export async function locateTool(
     /** '' or undefined: any version. */
     version?: string;
     envPath?: string;
+    /** Restore a pinned tool venv from the actions cache, and have the post step save it. */
+    cache?: boolean;
   }
 ): Promise<ManagerTool> {
   const pin = options.version ?? '';
@@ -110,7 +116,16 @@ export async function locateTool(
     `${name}-${pin || 'latest'}-py${options.python.version}`
   );
   const executable = path.join(venv, 'bin', name);
-  if (!existsSync(path.join(venv, TOOL_COMPLETE)) || !existsSync(executable)) {
+  const complete = (): boolean =>
+    existsSync(path.join(venv, TOOL_COMPLETE)) && existsSync(executable);
+  // Only a pinned version is cached: `latest` would be frozen at whatever was newest first.
+  const cacheKey =
+    options.cache && pin !== '' && cacheServiceAvailable()
+      ? toolCacheKey(name, pin, options.python, venv)
+      : undefined;
+  if (!complete() && cacheKey && (await restoreTool(venv, cacheKey)) && complete()) {
+    core.info(`Restored ${requirement} from the actions cache into ${venv}.`);
+  } else if (!complete()) {
     core.info(
       `${why}: installing ${requirement} with pip into its own virtualenv ${venv} (not the app's venv).`
     );
@@ -138,10 +153,71 @@ export async function locateTool(
       );
     }
     writeFileSync(path.join(venv, TOOL_COMPLETE), '');
+    if (cacheKey)
+      core.saveState(State.ToolCacheSave, JSON.stringify({ key: cacheKey, path: venv }));
   } else {
     core.info(`Using ${requirement} from its tool virtualenv ${venv}.`);
   }
   return { name, executable, version: await readVersion(executable), origin: 'tool venv' };
+}
+
+/**
+ * The actions-cache key of a tool venv: the tool and its pin, the OS release and arch, the
+ * interpreter (its path too: the venv links to it) and the venv's own path.
+ */
+export function toolCacheKey(
+  name: string,
+  pin: string,
+  python: PythonInstall,
+  venvPath: string
+): string {
+  const platform = detectPlatform();
+  return [
+    'setup-django-tool-v1',
+    platform.os,
+    `${platform.distro}-${platform.distroVersion}`,
+    platform.arch,
+    `${name}${pin}`,
+    `py${python.version}`,
+    shortHash(python.executable),
+    shortHash(venvPath)
+  ]
+    .join('-')
+    .replace(/[,\s]/g, '_');
+}
+
+/** Restores a tool venv; a miss or a failing service leaves nothing behind (and says so). */
+async function restoreTool(venv: string, key: string): Promise<boolean> {
+  rmSync(venv, { recursive: true, force: true });
+  try {
+    const cache = await cacheClient();
+    if ((await cache.restoreCache([venv], key)) === key) return true;
+  } catch (error) {
+    core.warning(
+      `Restoring the ${path.basename(venv)} tool venv from the cache failed: ${errorMessage(error)}`
+    );
+  }
+  rmSync(venv, { recursive: true, force: true });
+  return false;
+}
+
+/** The post step: saves the tool venv the main step installed (key and path handed over). */
+export async function saveToolVenv(raw: string): Promise<void> {
+  let save: { key?: unknown; path?: unknown };
+  try {
+    save = JSON.parse(raw) as { key?: unknown; path?: unknown };
+  } catch {
+    return;
+  }
+  if (typeof save.key !== 'string' || typeof save.path !== 'string') return;
+  if (!existsSync(path.join(save.path, TOOL_COMPLETE))) return;
+  try {
+    const cache = await cacheClient();
+    await cache.saveCache([save.path], save.key);
+    core.info(`Saved the tool venv ${save.path} to the cache with key ${save.key}.`);
+  } catch (error) {
+    core.warning(`Could not save the tool venv ${save.path} to the cache: ${errorMessage(error)}`);
+  }
 }
 
 /**

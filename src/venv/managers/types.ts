@@ -39,6 +39,8 @@ export interface InstallRequest {
   toolsDir: string;
   /** The manager version asked for (`poetry-version`, ...); '' for any. */
   toolVersion?: string;
+  /** Keep a pinned manager's tool venv in the actions cache (the `cache` input). */
+  cacheTools?: boolean;
 }
 
 /** One external command: argument array, environment additions (undefined removes a variable). */

@@ -113,7 +113,7 @@ export const uv: PackageManager = {
       reason
     };
   },
-  async install({ source, venvPath, python, toolsDir, toolVersion }): Promise<void> {
+  async install({ source, venvPath, python, toolsDir, toolVersion, cacheTools }): Promise<void> {
     const pyproject = source.dependencyFiles[1];
     const chosen =
       source.groups.length > 0
@@ -122,7 +122,8 @@ export const uv: PackageManager = {
     const tool = await locateTool('uv', {
       python,
       toolsDir: toolsDir || defaultToolsDir(),
-      version: toolVersion
+      version: toolVersion,
+      cache: cacheTools
     });
     await runManager(
       'uv sync',
