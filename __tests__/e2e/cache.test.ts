@@ -155,6 +155,19 @@ describe('cache faults are warnings, and the run goes on', () => {
     expect(annotations(second, 'warning').length).toBeGreaterThan(0);
   });
 
+  it('a slow cache service: the run waits for it, then hits', async () => {
+    freshCheckout(workspace);
+    const first = await run('slow');
+    expect(first.post?.exitCode).toBe(0);
+    freshCheckout(workspace);
+    server.setFaults({ getDownloadUrl: { delayMs: 2000 }, download: { delayMs: 2000 } });
+    const second = await run('slow');
+    server.setFaults({});
+    expect(errors(second)).toBe('');
+    expect(second.outputs['cache-hit']).toBe('true');
+    expect(pipRan(second.stdout)).toBe(false);
+  });
+
   it('a concurrent job saved the same key first', async () => {
     freshCheckout(workspace);
     server.setFaults({ create: { conflict: true } });
