@@ -53,7 +53,13 @@ try {
     workspace,
     runnerTemp: path.join(root, 'runner-temp'),
     toolCache: toolCacheWithMachinePython(),
-    env: { PATH: runnerPath(), ...localPipEnv(), ...server.envFor('v2') }
+    // Python writes bytecode as on a hosted runner (some sandboxes set PYTHONDONTWRITEBYTECODE).
+    env: {
+      PATH: runnerPath(),
+      ...localPipEnv(),
+      ...server.envFor('v2'),
+      PYTHONDONTWRITEBYTECODE: undefined
+    }
   };
   console.log(`setup-django demo on ${path.relative(repoRoot, example)} (workspace ${workspace})`);
   freshCheckout();
