@@ -98,3 +98,40 @@ export function missingLockError(
       `setup-django installs exactly what the lock file pins: ${how}, and commit ${lockFile} (or set '${Inputs.PackageManager}' to the manager the project uses).`
   );
 }
+
+/**
+ * The source of a manager that installs from pyproject.toml and a lock file beside it (poetry,
+ * uv): both must exist, and the groups asked for must be ones the manifest declares.
+ */
+export function resolvePyprojectLock(
+  manager: 'poetry' | 'uv',
+  lockName: string,
+  catalogOf: (pyproject: TomlTable) => GroupCatalog,
+  args: { projectDir: string; groups: string[]; reason: string }
+): {
+  manager: 'poetry' | 'uv';
+  projectDir: string;
+  dependencyFiles: string[];
+  requirementFiles: string[];
+  groups: string[];
+  reason: string;
+} {
+  const { projectDir, groups, reason } = args;
+  const pyproject = projectFile(projectDir, 'pyproject.toml');
+  if (!pyproject) {
+    throw new ActionError(
+      `${manager} needs pyproject.toml, and ${projectDir} has none. Set 'working-directory' to the directory holding pyproject.toml and ${lockName}.`
+    );
+  }
+  const lock = projectFile(projectDir, lockName);
+  if (!lock) throw missingLockError(manager, lockName, projectDir, `run '${manager} lock'`);
+  if (groups.length > 0) classifyGroups(groups, catalogOf(readToml(pyproject)), pyproject);
+  return {
+    manager,
+    projectDir,
+    dependencyFiles: [lock, pyproject],
+    requirementFiles: [],
+    groups,
+    reason
+  };
+}

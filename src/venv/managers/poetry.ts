@@ -1,11 +1,9 @@
 // poetry: installs exactly what poetry.lock pins into the app's venv (`install --no-root --sync`,
 // `sync --no-root` from poetry 2), after checking that the lock still matches pyproject.toml.
-import { ActionError } from '../../errors.js';
 import {
   classifyGroups,
-  missingLockError,
-  projectFile,
   readToml,
+  resolvePyprojectLock,
   table,
   type ClassifiedGroups,
   type GroupCatalog
@@ -117,23 +115,11 @@ export const poetry: PackageManager = {
   name: 'poetry',
   lockFiles: ['poetry.lock'],
   resolve(projectDir, groups, reason): DependencySource {
-    const pyproject = projectFile(projectDir, 'pyproject.toml');
-    if (!pyproject) {
-      throw new ActionError(
-        `poetry needs pyproject.toml, and ${projectDir} has none. Set 'working-directory' to the directory holding pyproject.toml and poetry.lock.`
-      );
-    }
-    const lock = projectFile(projectDir, 'poetry.lock');
-    if (!lock) throw missingLockError('poetry', 'poetry.lock', projectDir, "run 'poetry lock'");
-    if (groups.length > 0) classifyGroups(groups, poetryCatalog(readToml(pyproject)), pyproject);
-    return {
-      manager: 'poetry',
+    return resolvePyprojectLock('poetry', 'poetry.lock', poetryCatalog, {
       projectDir,
-      dependencyFiles: [lock, pyproject],
-      requirementFiles: [],
       groups,
       reason
-    };
+    });
   },
   async install({ source, venvPath, python, toolsDir, toolVersion, cacheTools }): Promise<void> {
     const tool = await locateTool('poetry', {

@@ -1,11 +1,9 @@
 // uv: installs exactly what uv.lock pins into the app's venv (`uv sync --locked` with
 // UV_PROJECT_ENVIRONMENT), failing when the lock no longer matches pyproject.toml.
-import { ActionError } from '../../errors.js';
 import {
   classifyGroups,
-  missingLockError,
-  projectFile,
   readToml,
+  resolvePyprojectLock,
   table,
   type ClassifiedGroups,
   type GroupCatalog
@@ -95,23 +93,7 @@ export const uv: PackageManager = {
   name: 'uv',
   lockFiles: ['uv.lock'],
   resolve(projectDir, groups, reason): DependencySource {
-    const pyproject = projectFile(projectDir, 'pyproject.toml');
-    if (!pyproject) {
-      throw new ActionError(
-        `uv needs pyproject.toml, and ${projectDir} has none. Set 'working-directory' to the directory holding pyproject.toml and uv.lock.`
-      );
-    }
-    const lock = projectFile(projectDir, 'uv.lock');
-    if (!lock) throw missingLockError('uv', 'uv.lock', projectDir, "run 'uv lock'");
-    if (groups.length > 0) classifyGroups(groups, uvCatalog(readToml(pyproject)), pyproject);
-    return {
-      manager: 'uv',
-      projectDir,
-      dependencyFiles: [lock, pyproject],
-      requirementFiles: [],
-      groups,
-      reason
-    };
+    return resolvePyprojectLock('uv', 'uv.lock', uvCatalog, { projectDir, groups, reason });
   },
   async install({ source, venvPath, python, toolsDir, toolVersion, cacheTools }): Promise<void> {
     const pyproject = source.dependencyFiles[1];
