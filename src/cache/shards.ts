@@ -1,7 +1,7 @@
 // Packs a venv into a few tar shards and unpacks them in parallel. A venv is thousands of small
-// files, and a single `tar -x` creates them one after another: on the runners measured, four
-// extractions side by side restore the same venv about three times faster. The shards (a few
-// large files) are what goes through @actions/cache.
+// files, and a single `tar -x` creates them one after another, each waiting on the file system:
+// four extractions side by side restored the bench's heavy venv about twice as fast (README,
+// Performance). The shards (a few large files) are what goes through @actions/cache.
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ActionError } from '../errors.js';
