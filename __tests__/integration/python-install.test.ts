@@ -13,7 +13,7 @@ import { installPython, type InstallPythonOptions } from '../../src/python/insta
 import type { Manifest } from '../../src/python/manifest.js';
 import { parseVersionSpec } from '../../src/python/spec.js';
 import type { Platform } from '../../src/platform.js';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
+import { startFileServer, type FileRoute, type FileServer } from '../helpers/file-server.js';
 import { buildPythonArchive, manifestFile, manifestRelease } from '../helpers/python-manifest.js';
 
 // @actions/tool-cache sleeps 10-20 s between download attempts; these globals shorten that.
@@ -69,7 +69,23 @@ beforeAll(async () => {
   const good = buildArchive('good');
   const failing = buildArchive('failing', { failure: 'echo "simulated failure" >&2; exit 1' });
   const noMarker = buildArchive('no-marker', { skipMarker: true });
-  const routes: Record<string, { file?: string; body?: string; truncateAt?: number }> = {
+  // A good build plus one member that climbs out of the unpack folder.
+  const escaping = path.join(root, 'archives', 'escaping.tar.gz');
+  execFileSync('python3', [
+    '-c',
+    [
+      'import io, sys, tarfile',
+      'src, out = sys.argv[1:3]',
+      'with tarfile.open(src) as good, tarfile.open(out, "w:gz") as tar:',
+      '    for member in good.getmembers():',
+      '        tar.addfile(member, good.extractfile(member) if member.isfile() else None)',
+      '    evil = tarfile.TarInfo("../../escaped-python.txt"); evil.size = 5',
+      '    tar.addfile(evil, io.BytesIO(b"pwned"))'
+    ].join('\n'),
+    good,
+    escaping
+  ]);
+  const routes: Record<string, FileRoute> = {
     '/invalid-json/versions-manifest.json': { body: '[{"version": "3.12.8", "stable": tr' }
   };
   for (const [scenario, archive] of Object.entries({
@@ -78,6 +94,8 @@ beforeAll(async () => {
     truncated: { file: good, truncateAt: 16 * 1024 },
     damaged: { body: 'this is not a gzip file' },
     'installer-fails': { file: failing },
+    'archive-500': { status: 500 },
+    escaping: { file: escaping },
     'no-marker': { file: noMarker }
   })) {
     routes[`/${scenario}/versions-manifest.json`] = { body: manifestJson };
@@ -232,6 +250,27 @@ describe('installPython', () => {
     );
     expect(toolCacheEntries(options.toolCacheDir)).toEqual([]);
     expect(readdirSync(options.tempDir)).toEqual([]);
+  });
+
+  it('fails clearly when the archive server answers 500, and installs nothing', async () => {
+    const options = runner('archive-500');
+    const error = await failure(options);
+    expect(error.message).toContain(
+      `Downloading Python from ${server.url}/archive-500/${FILENAME} failed (HTTP 500). Nothing was installed.`
+    );
+    expect(toolCacheEntries(options.toolCacheDir)).toEqual([]);
+    expect(readdirSync(options.tempDir)).toEqual([]);
+  });
+
+  it('refuses an archive with an entry escaping its folder, writing nothing', async () => {
+    const options = runner('escaping');
+    const error = await failure(options);
+    expect(error.message).toContain(
+      "contains an entry that would be written outside the folder it is unpacked into: '../../escaped-python.txt'"
+    );
+    expect(toolCacheEntries(options.toolCacheDir)).toEqual([]);
+    expect(readdirSync(options.tempDir)).toEqual([]);
+    expect(existsSync(path.join(options.tempDir, '..', '..', 'escaped-python.txt'))).toBe(false);
   });
 
   it('fails clearly on a truncated download, and installs nothing', async () => {

@@ -179,9 +179,25 @@ async function downloadArchive(
   }
 }
 
+/** An archive entry that would land outside the folder it is unpacked into. */
+export function escapingEntry(names: string[]): string | undefined {
+  return names.find(name => path.isAbsolute(name) || name.split('/').includes('..'));
+}
+
 async function extractArchive(file: string, dest: string, url: string): Promise<void> {
   mkdirSync(dest, { recursive: true });
-  const result = await execCommand('tar', ['-xzf', file, '-C', dest], { allowFailure: true });
+  // Listed first: an entry that climbs out of the folder refuses the whole archive.
+  const listing = await execCommand('tar', ['-tzf', file], { allowFailure: true });
+  const escaping = listing.exitCode === 0 ? escapingEntry(listing.stdout.split('\n')) : undefined;
+  if (escaping !== undefined) {
+    throw new ActionError(
+      `The Python archive from ${displayUrl(url)} contains an entry that would be written outside the folder it is unpacked into: '${escaping}'. Nothing was installed; check the mirror.`
+    );
+  }
+  const result =
+    listing.exitCode === 0
+      ? await execCommand('tar', ['-xzf', file, '-C', dest], { allowFailure: true })
+      : listing;
   if (result.exitCode !== 0) {
     throw new ActionError(
       `The Python archive from ${displayUrl(url)} could not be unpacked (tar exit ${result.exitCode}): it is damaged or not a .tar.gz. Nothing was installed.\n${tail(result.stderr)}`
