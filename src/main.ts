@@ -25,7 +25,8 @@ import {
 import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
 import { Phases } from './phases.js';
 import { detectPlatform, type Platform } from './platform.js';
-import { prependLibraryPath, type PythonInstall } from './python/find.js';
+import { prependLibraryPath } from './library-path.js';
+import type { PythonInstall } from './python/find.js';
 import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';

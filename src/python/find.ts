@@ -6,6 +6,7 @@ import { ActionError } from '../errors.js';
 import type { SpecSource } from './version-file.js';
 import { parseVersionSpec, pickNewest, toSemver, type VersionSpec } from './spec.js';
 import semver from 'semver';
+import { prependLibraryPath } from '../library-path.js';
 
 export interface PythonInstall {
   /** Full version, e.g. 3.11.7. */
@@ -81,15 +82,6 @@ export function toolCacheVersions(toolCacheDir: string | undefined, arch: string
 /** `$RUNNER_TOOL_CACHE/Python/<version>/<arch>`: the prefix of a tool-cache build. */
 export function toolCacheInstallDir(toolCacheDir: string, version: string, arch: string): string {
   return path.join(toolCacheDir, 'Python', version, arch);
-}
-
-/** LD_LIBRARY_PATH with `dir` first (once): what a tool-cache build's libraryPath needs. */
-export function prependLibraryPath(
-  dir: string,
-  env: NodeJS.ProcessEnv = process.env
-): { LD_LIBRARY_PATH: string } {
-  const rest = (env.LD_LIBRARY_PATH ?? '').split(':').filter(d => d !== '' && d !== dir);
-  return { LD_LIBRARY_PATH: [dir, ...rest].join(':') };
 }
 
 /** The environment for running the tool-cache build at `installDir` (see libraryPath). */

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { cacheClient, cacheServiceAvailable, toolCacheClient } from '../../cache/client.js';
 import { ActionError, errorMessage } from '../../errors.js';
 import { execCommand } from '../../exec.js';
+import { prependLibraryPath } from '../../library-path.js';
 import type { Platform } from '../../platform.js';
 import {
   aptAvailable,
@@ -118,10 +119,7 @@ export function oracleEnvironment(
   clientPath: string,
   env: NodeJS.ProcessEnv = process.env
 ): { LD_LIBRARY_PATH: string } {
-  const existing = (env.LD_LIBRARY_PATH ?? '')
-    .split(':')
-    .filter(dir => dir !== '' && dir !== clientPath);
-  return { LD_LIBRARY_PATH: [clientPath, ...existing].join(':') };
+  return prependLibraryPath(clientPath, env);
 }
 
 /** The actions-cache key: version, arch, components and a hash of what is downloaded. */
