@@ -1,4 +1,5 @@
-// Saves the venv to the actions cache; a busy key or a failing service is reported, never fatal.
+// Saves to the actions cache, each save confirmed by a lookup; a busy key or a failing service is
+// reported, never fatal.
 import * as core from '@actions/core';
 import { errorMessage } from '../errors.js';
 import { cacheClient } from './client.js';
@@ -18,38 +19,60 @@ async function entryExists(paths: string[], key: string): Promise<boolean> {
     .catch(() => false);
 }
 
+export type ConfirmedSave =
+  { status: 'saved' } | { status: 'exists' } | { status: 'failed'; message: string };
+
 /**
- * Packs the venv into shards (see shards.ts) and saves them under `key`. The library's return
- * value does not tell the truth in every case (a v1 upload that fails after the reservation
- * still returns the entry's id; v2 reservation failures are only logged as info), so the
- * outcome is confirmed with a lookup.
+ * Saves `paths` under `key` and confirms the outcome with a lookup: the library's return value
+ * does not tell the truth in every case (a v1 upload that fails after the reservation still
+ * returns the entry's id; v2 reservation failures are only logged as info). `prepare` writes
+ * what is saved and `cleanup` removes it again before the lookup; a failing `prepare` is a
+ * failed save, unless another job saved the key first.
  */
-export async function saveVenv(venvPath: string, key: string): Promise<SaveOutcome> {
-  const started = Date.now();
-  const shardDir = shardDirFor(venvPath);
-  const paths = [shardDir];
+export async function saveConfirmed(
+  paths: string[],
+  key: string,
+  steps: { prepare?: () => Promise<void>; cleanup?: () => void } = {}
+): Promise<ConfirmedSave> {
   let id = -1;
-  let bytes = 0;
   let thrown: string | undefined;
   try {
-    bytes = (await packVenv(venvPath, shardDir)).bytes;
+    await steps.prepare?.();
     const cache = await cacheClient();
     id = await cache.saveCache(paths, key);
   } catch (error) {
     thrown = errorMessage(error);
   } finally {
-    removeShards(shardDir);
+    steps.cleanup?.();
   }
   const exists = await entryExists(paths, key);
+  if (exists && id !== -1) return { status: 'saved' };
+  if (exists) return { status: 'exists' };
+  return {
+    status: 'failed',
+    message: thrown ?? 'the cache service did not accept the upload (see the messages above)'
+  };
+}
+
+/** Packs the venv into shards (see shards.ts) and saves them under `key`. */
+export async function saveVenv(venvPath: string, key: string): Promise<SaveOutcome> {
+  const started = Date.now();
+  const shardDir = shardDirFor(venvPath);
+  let bytes = 0;
+  const saved = await saveConfirmed([shardDir], key, {
+    prepare: async () => {
+      bytes = (await packVenv(venvPath, shardDir)).bytes;
+    },
+    cleanup: () => removeShards(shardDir)
+  });
   const durationMs = Date.now() - started;
-  if (exists && id !== -1) return { status: 'saved', durationMs, bytes };
-  if (exists) {
+  if (saved.status === 'saved') return { status: 'saved', durationMs, bytes };
+  if (saved.status === 'exists') {
     core.info(`The cache key ${key} was saved by another job first; nothing to do.`);
     return { status: 'exists', durationMs };
   }
-  const message = thrown ?? 'the cache service did not accept the upload (see the messages above)';
   core.warning(
-    `Saving the virtualenv to the cache failed: ${message}. The next run will build it again.`
+    `Saving the virtualenv to the cache failed: ${saved.message}. The next run will build it again.`
   );
-  return { status: 'failed', durationMs, message };
+  return { status: 'failed', durationMs, message: saved.message };
 }

@@ -5,6 +5,7 @@ import { existsSync, rmSync, writeFileSync, accessSync, constants as fsConstants
 import os from 'node:os';
 import path from 'node:path';
 import { cacheClient, cacheServiceAvailable } from '../../cache/client.js';
+import { saveConfirmed } from '../../cache/save.js';
 import { shortHash } from '../../cache/key.js';
 import { State } from '../../constants.js';
 import { execCommand, ExecError, type ExecResult } from '../../exec.js';
@@ -211,12 +212,13 @@ export async function saveToolVenv(raw: string): Promise<void> {
   }
   if (typeof save.key !== 'string' || typeof save.path !== 'string') return;
   if (!existsSync(path.join(save.path, TOOL_COMPLETE))) return;
-  try {
-    const cache = await cacheClient();
-    await cache.saveCache([save.path], save.key);
+  const saved = await saveConfirmed([save.path], save.key);
+  if (saved.status === 'saved') {
     core.info(`Saved the tool venv ${save.path} to the cache with key ${save.key}.`);
-  } catch (error) {
-    core.warning(`Could not save the tool venv ${save.path} to the cache: ${errorMessage(error)}`);
+  } else if (saved.status === 'exists') {
+    core.info(`The tool venv ${save.path} is already cached under ${save.key}.`);
+  } else {
+    core.warning(`Could not save the tool venv ${save.path} to the cache: ${saved.message}`);
   }
 }
 
