@@ -17,6 +17,21 @@ export function shortHash(text: string, length = 12): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
+/** OS, distribution with its release, arch: a cached environment is tied to all three. */
+export function platformSegments(platform: Platform): string[] {
+  return [platform.os, `${platform.distro}-${platform.distroVersion}`, platform.arch];
+}
+
+/** The full Python version and a hash of the interpreter's path (an environment links to it). */
+export function pythonSegments(python: { version: string; executable: string }): string[] {
+  return [`py${python.version}`, shortHash(python.executable)];
+}
+
+/** Segments joined with '-'; commas and whitespace (which the cache service rejects) become '_'. */
+export function joinKey(segments: string[]): string {
+  return segments.join('-').replace(/[,\s]/g, '_');
+}
+
 /**
  * `setup-django-v2-linux-ubuntu-24.04-x64-py3.12.3-<interpreter path hash>-<venv path hash>-pip-<deps hash>[-suffix]`.
  * The interpreter path is hashed (the venv links to it); so is the venv path (its scripts
@@ -26,15 +41,12 @@ export function buildCacheKey(parts: KeyParts): string {
   const segments = [
     'setup-django',
     CACHE_FORMAT_VERSION,
-    parts.platform.os,
-    `${parts.platform.distro}-${parts.platform.distroVersion}`,
-    parts.platform.arch,
-    `py${parts.pythonVersion}`,
-    shortHash(parts.pythonExecutable),
+    ...platformSegments(parts.platform),
+    ...pythonSegments({ version: parts.pythonVersion, executable: parts.pythonExecutable }),
     shortHash(parts.venvPath),
     parts.packageManager,
     parts.dependencyHash.slice(0, 32)
   ];
   if (parts.suffix) segments.push(parts.suffix);
-  return segments.join('-').replace(/[,\s]/g, '_');
+  return joinKey(segments);
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cacheClient, cacheServiceAvailable } from '../../cache/client.js';
 import { saveConfirmed } from '../../cache/save.js';
-import { shortHash } from '../../cache/key.js';
+import { joinKey, platformSegments, pythonSegments, shortHash } from '../../cache/key.js';
 import { State } from '../../constants.js';
 import { execCommand, ExecError, type ExecResult } from '../../exec.js';
 import { ActionError, errorMessage, tail } from '../../errors.js';
@@ -172,19 +172,13 @@ export function toolCacheKey(
   python: PythonInstall,
   venvPath: string
 ): string {
-  const platform = detectPlatform();
-  return [
+  return joinKey([
     'setup-django-tool-v1',
-    platform.os,
-    `${platform.distro}-${platform.distroVersion}`,
-    platform.arch,
+    ...platformSegments(detectPlatform()),
     `${name}${pin}`,
-    `py${python.version}`,
-    shortHash(python.executable),
+    ...pythonSegments(python),
     shortHash(venvPath)
-  ]
-    .join('-')
-    .replace(/[,\s]/g, '_');
+  ]);
 }
 
 /** Restores a tool venv; a miss or a failing service leaves nothing behind (and says so). */
