@@ -2,10 +2,11 @@
 // `python-mirror` (a versions manifest in actions/python-versions' format and an archive that
 // wraps the machine's interpreter), and the run goes on to a migrated project.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FAKE_GITHUB_TOKEN } from '../../scripts/e2e/runner.mjs';
+import { detectPlatform } from '../../src/platform.js';
 import {
   errors,
   exampleProject,
@@ -27,12 +28,7 @@ const executable = execFileSync(
 const arch = os.arch() === 'arm64' ? 'arm64' : 'x64';
 
 /** The OS release as the action reads it: the manifest must offer a build for it. */
-function osRelease(): { id: string; version: string } {
-  const text = readFileSync('/etc/os-release', 'utf8');
-  const field = (name: string): string =>
-    new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(text)?.[1] ?? '';
-  return { id: field('ID'), version: field('VERSION_ID') };
-}
+const { distroVersion } = detectPlatform();
 
 /**
  * A PATH holding only the tools the run needs (bash, tar, coreutils), none of them Python: the
@@ -55,7 +51,6 @@ let server: FileServer;
 let toolsPath: string;
 
 beforeAll(async () => {
-  const { version: distroVersion } = osRelease();
   const archive = buildPythonArchive(root, 'python', { version, executable });
   const file = manifestFile(version, 'linux', arch, distroVersion);
   const manifest = [
@@ -143,7 +138,7 @@ describe('Python from the versions manifest', () => {
       body: JSON.stringify([
         {
           ...manifestRelease(version),
-          files: [manifestFile(version, 'linux', arch, osRelease().version)]
+          files: [manifestFile(version, 'linux', arch, distroVersion)]
         }
       ])
     });
