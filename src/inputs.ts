@@ -116,6 +116,15 @@ const OPTIONAL_URL = /^https?:\/\/[^\s]+$/;
 
 type Env = Record<string, string | undefined>;
 
+/** An optional http(s) URL input; `what` completes "must be an http(s) URL…" in the error. */
+function readUrl(env: Env, name: Inputs, what: string): string {
+  const value = readRaw(env, name);
+  if (value !== '' && !OPTIONAL_URL.test(value)) {
+    throw new ActionError(`Input '${name}' must be an http(s) URL${what} (got '${value}').`);
+  }
+  return value;
+}
+
 /** The variable the runner sets for an input: `INPUT_` + upper-cased name, spaces as `_`. */
 export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
@@ -259,12 +268,11 @@ export function readInputs(env: Env = process.env): ActionInputs {
       `Input '${Inputs.PythonVersion}' is '${pythonVersion}', which is not a version spec. Use forms like 3.12, 3.11.7, 3.x or >=3.10,<3.13.`
     );
   }
-  const pythonMirror = readRaw(env, Inputs.PythonMirror);
-  if (pythonMirror !== '' && !OPTIONAL_URL.test(pythonMirror)) {
-    throw new ActionError(
-      `Input '${Inputs.PythonMirror}' must be an http(s) URL serving versions-manifest.json and the archives it lists (got '${pythonMirror}').`
-    );
-  }
+  const pythonMirror = readUrl(
+    env,
+    Inputs.PythonMirror,
+    ' serving versions-manifest.json and the archives it lists'
+  );
   const cacheSuffix = readRaw(env, Inputs.CacheSuffix);
   if (!/^[A-Za-z0-9._+=@-]*$/.test(cacheSuffix)) {
     throw new ActionError(
@@ -275,12 +283,11 @@ export function readInputs(env: Env = process.env): ActionInputs {
   const oracleComponents = parseOracleComponents(
     readRaw(env, Inputs.OracleInstantClientComponents)
   );
-  const oracleMirror = readRaw(env, Inputs.OracleInstantClientUrl);
-  if (oracleMirror !== '' && !OPTIONAL_URL.test(oracleMirror)) {
-    throw new ActionError(
-      `Input '${Inputs.OracleInstantClientUrl}' must be an http(s) URL, the base under which Oracle's zip file names are served (got '${oracleMirror}').`
-    );
-  }
+  const oracleMirror = readUrl(
+    env,
+    Inputs.OracleInstantClientUrl,
+    ", the base under which Oracle's zip file names are served"
+  );
   const oracleInstantClient = readRaw(env, Inputs.OracleInstantClient);
   if (oracleInstantClient !== '' && !/^(latest|\d+(\.\d+){0,4})$/.test(oracleInstantClient)) {
     throw new ActionError(
