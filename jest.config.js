@@ -4,7 +4,10 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': tsJest },
-  testEnvironment: 'node'
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/__tests__/setup/quiet-debug.ts'],
+  // Jest's transform cache stays out of /tmp (a test run leaves nothing there).
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest'
 };
 
 export default {
@@ -18,6 +21,8 @@ export default {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] }
   ],
   testTimeout: 300000,
+  globalSetup: '<rootDir>/__tests__/setup/global-setup.mjs',
+  reporters: ['default', '<rootDir>/__tests__/setup/tmp-reporter.mjs'],
   // Tests mostly wait on child processes (pip, Django, tar): two workers keep both cores busy.
   maxWorkers: 2
 };
