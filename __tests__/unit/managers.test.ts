@@ -416,6 +416,11 @@ describe('commands', () => {
     expect(matchesPin('2.10.0', '2.1')).toBe(false);
     expect(matchesPin('2.1.3', '2.1.3')).toBe(true);
     expect(matchesPin('anything', '')).toBe(true);
+    expect(matchesPin('2.1', '2.1')).toBe(true);
+    expect(matchesPin('2.1.3.0', '2.1.3')).toBe(true);
+    expect(matchesPin('2.1.4', '2.1.3')).toBe(false);
+    expect(matchesPin('2.1.0b1', '2.1')).toBe(true);
+    expect(matchesPin('', '2.1')).toBe(false);
     expect(pinnedRequirement('poetry', '2.1.3')).toBe('poetry==2.1.3');
     expect(pinnedRequirement('uv', '0.9')).toBe('uv==0.9.*');
     expect(pinnedRequirement('pipenv', '')).toBe('pipenv');
@@ -428,6 +433,7 @@ describe('commands', () => {
     expect(compareVersions('1.10', '1.6')).toBe(1);
     expect(compareVersions('2.0.0', '2.0')).toBe(0);
     expect(compareVersions('1.3.2', '2.0')).toBe(-1);
+    expect(compareVersions('2.0.0b1', '2.0')).toBe(-1);
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type Manifest,
   type ReleaseTarget
 } from '../../src/python/manifest.js';
-import { parseVersionSpec, toSemver } from '../../src/python/spec.js';
+import { normalizeVersion, parseVersionSpec } from '../../src/python/spec.js';
 import { manifestFile, manifestRelease } from '../helpers/python-manifest.js';
 
 const noble: ReleaseTarget = { platform: 'linux', platformVersion: '24.04', arch: 'x64' };
@@ -175,7 +175,7 @@ describe('version spellings', () => {
     ['3.12.8', '3.12.8']
   ])('%s is Python %s', (manifestVersion, python) => {
     expect(toPythonVersion(manifestVersion)).toBe(python);
-    expect(toSemver(manifestVersion)).toBe(toSemver(python));
+    expect(normalizeVersion(manifestVersion)).toBe(normalizeVersion(python));
   });
 });
 

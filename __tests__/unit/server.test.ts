@@ -14,6 +14,7 @@ import {
   serverCommand,
   statusHint,
   toAppSpec,
+  serverSpecifier,
   versionAtLeast,
   versionSatisfies
 } from '../../src/django/server.js';
@@ -137,17 +138,24 @@ describe('server-version', () => {
       '21.2.*',
       '1.0rc1',
       '2.0.post1',
-      '3.dev4'
+      '3.dev4',
+      '==23.0',
+      '>=21',
+      '>=21,<23',
+      '~=23.0',
+      '!=23.0.0'
     ])
       expect(isValidServerVersion(good)).toBe(true);
   });
 
-  it('rejects operators, ranges, extras and anything a shell or pip would interpret', () => {
+  it('rejects extras, markers, spaces and anything a shell or pip would interpret', () => {
     for (const bad of [
       '',
-      '==23.0',
-      '>=21',
       '21,<23',
+      '>=21, <23',
+      '===foo',
+      '>=21;python_version>"3"',
+      '~=23',
       '23.0 ',
       'latest',
       '*',
@@ -158,7 +166,7 @@ describe('server-version', () => {
       'v23'
     ])
       expect(isValidServerVersion(bad)).toBe(false);
-    expect(() => checkServerVersion('>=21')).toThrow(/'server-version' is '>=21'/);
+    expect(() => checkServerVersion('21,<23')).toThrow(/'server-version' is '21,<23'/);
   });
 
   it('compares installed versions as pip does for ==', () => {
@@ -172,6 +180,11 @@ describe('server-version', () => {
     expect(versionSatisfies('1.0rc1', '1.0')).toBe(false);
     expect(versionSatisfies('1.0rc1', '1.0rc1')).toBe(true);
     expect(versionSatisfies('1.0+local', '1.0')).toBe(true);
+    expect(versionSatisfies('23.0.1', '>=23,<24')).toBe(true);
+    expect(versionSatisfies('24.0', '>=23,<24')).toBe(false);
+    expect(versionSatisfies('23.5', '~=23.0')).toBe(true);
+    expect(serverSpecifier('23.*')).toBe('==23.*');
+    expect(serverSpecifier('>=23')).toBe('>=23');
   });
 
   it('orders release segments', () => {
@@ -179,6 +192,7 @@ describe('server-version', () => {
     expect(versionAtLeast('26.0', [25, 1])).toBe(true);
     expect(versionAtLeast('25.0.3', [25, 1])).toBe(false);
     expect(versionAtLeast('23.0.0', [25, 1])).toBe(false);
+    expect(versionAtLeast('25.1.0rc1', [25, 1])).toBe(true);
   });
 });
 

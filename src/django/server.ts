@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import * as pep440 from '@renovatebot/pep440';
 import { execCommand, ExecError, startBackground } from '../exec.js';
 import { ActionError, errorMessage, tail } from '../errors.js';
 import { explainPipFailure } from '../venv/managers/pip.js';
@@ -120,58 +121,41 @@ export function serverCommand(kind: ServerKind, app: ServerApp, opts: ListenOpti
 
 // --------------------------------------------------------------------------- installation
 
-const EXACT_VERSION = /^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?$/;
-const PREFIX_VERSION = /^\d+(?:\.\d+)*\.\*$/;
+const BARE_VERSION = /^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?(?:\.\*)?$/;
 
-/** Whether a `server-version` value is accepted: an exact version (`23.0.0`) or a prefix (`23.*`). */
+/** The PEP 440 specifier a `server-version` value stands for: `23.0.0` → `==23.0.0`, `23.*` → `==23.*`. */
+export function serverSpecifier(version: string): string {
+  return BARE_VERSION.test(version) ? `==${version}` : version;
+}
+
+/**
+ * Whether a `server-version` value is accepted: a version (`23.0.0`), a prefix (`23.*`) or a
+ * PEP 440 specifier (`>=23,<24`, `~=23.0`), without spaces, extras or markers.
+ */
 export function isValidServerVersion(version: string): boolean {
-  return EXACT_VERSION.test(version) || PREFIX_VERSION.test(version);
+  if (version === '' || /\s/.test(version) || version.includes('===')) return false;
+  if (!BARE_VERSION.test(version) && !/^[<>=!~]/.test(version)) return false;
+  return pep440.validRange(serverSpecifier(version));
 }
 
 export function checkServerVersion(version: string): void {
   if (!isValidServerVersion(version)) {
     throw new ActionError(
-      `'server-version' is '${version}': give an exact version such as 23.0.0 (or 23.* for any 23 release), without '==' or other operators.`
+      `'server-version' is '${version}': give a version such as 23.0.0, 23.* for any 23 release, or a PEP 440 specifier such as >=23,<24 (no spaces, extras or markers).`
     );
   }
 }
 
-interface ParsedVersion {
-  release: number[];
-  suffix: string;
-}
-
-function parseVersion(version: string): ParsedVersion | undefined {
-  const match = /^v?(\d+(?:\.\d+)*)(.*)$/i.exec(version.trim().split('+')[0]);
-  if (!match) return undefined;
-  return { release: match[1].split('.').map(Number), suffix: match[2].toLowerCase() };
-}
-
-/** PEP 440 `==wanted` for the forms checkServerVersion accepts (zero padding, `X.*` prefixes). */
+/** Whether an installed version satisfies `server-version` as pip reads it (zero padding, `X.*`). */
 export function versionSatisfies(installed: string, wanted: string): boolean {
-  const have = parseVersion(installed);
-  if (!have) return false;
-  if (wanted.endsWith('.*')) {
-    const prefix = wanted.slice(0, -2).split('.').map(Number);
-    return prefix.every((part, i) => (have.release[i] ?? 0) === part);
-  }
-  const want = parseVersion(wanted);
-  if (!want) return false;
-  const length = Math.max(have.release.length, want.release.length);
-  for (let i = 0; i < length; i++) {
-    if ((have.release[i] ?? 0) !== (want.release[i] ?? 0)) return false;
-  }
-  return have.suffix === want.suffix;
+  const version = pep440.clean(installed.trim());
+  return version !== null && pep440.satisfies(version, serverSpecifier(wanted));
 }
 
-/** Whether a version's release segments are at least `minimum` (`25.1.0` ≥ [25, 1]). */
+/** Whether a version's release is at least `minimum` (`25.1.0` ≥ [25, 1]; prereleases by their release). */
 export function versionAtLeast(version: string, minimum: number[]): boolean {
-  const release = parseVersion(version)?.release ?? [];
-  for (let i = 0; i < minimum.length; i++) {
-    const part = release[i] ?? 0;
-    if (part !== minimum[i]) return part > minimum[i];
-  }
-  return true;
+  const release = pep440.explain(pep440.clean(version.trim()))?.base_version;
+  return release !== undefined && pep440.gte(release, minimum.join('.'));
 }
 
 const VERSION_PROBE = [
@@ -221,7 +205,7 @@ export async function installServer(
     core.info(`${kind} ${present} is already installed in the venv.`);
     return { installed: false, version: present };
   }
-  const requirement = wanted ? `${kind}==${wanted}` : kind;
+  const requirement = wanted ? `${kind}${serverSpecifier(wanted)}` : kind;
   try {
     const result = await execCommand(
       venvPython,

@@ -4,8 +4,14 @@ import path from 'node:path';
 import { execCommand } from '../exec.js';
 import { ActionError } from '../errors.js';
 import type { SpecSource } from './version-file.js';
-import { parseVersionSpec, pickNewest, toSemver, type VersionSpec } from './spec.js';
-import semver from 'semver';
+import {
+  mayMatchSeries,
+  newestFirst as newestVersionFirst,
+  normalizeVersion,
+  parseVersionSpec,
+  pickNewest,
+  type VersionSpec
+} from './spec.js';
 import { prependLibraryPath } from '../library-path.js';
 
 export interface PythonInstall {
@@ -73,7 +79,7 @@ export function toolCacheVersions(toolCacheDir: string | undefined, arch: string
   }
   return entries.filter(
     version =>
-      toSemver(version) !== null &&
+      normalizeVersion(version) !== null &&
       existsSync(path.join(root, version, `${arch}.complete`)) &&
       existsSync(path.join(root, version, arch))
   );
@@ -178,11 +184,7 @@ export async function findOnPath(
     const minor = minorOfName(file);
     if (minor === undefined) {
       generic.push(file);
-    } else if (
-      semver.intersects(spec.range, `>=3.${minor}.0-0 <3.${minor + 1}.0-0`, {
-        includePrerelease: true
-      })
-    ) {
+    } else if (mayMatchSeries(spec, 3, minor)) {
       byMinor.set(minor, [...(byMinor.get(minor) ?? []), file]);
     }
   }
@@ -200,7 +202,7 @@ export async function findOnPath(
 }
 
 function newestFirst(a: PythonInstall, b: PythonInstall): number {
-  return semver.rcompare(toSemver(a.version)!, toSemver(b.version)!);
+  return newestVersionFirst(a.version, b.version);
 }
 
 export interface FindOptions {

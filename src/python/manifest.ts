@@ -2,10 +2,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import semver from 'semver';
 import { toolCacheClient } from '../cache/client.js';
 import { ActionError, errorMessage } from '../errors.js';
-import { satisfies, toSemver, type VersionSpec } from './spec.js';
+import {
+  excludesExactly,
+  isPrerelease as isPrereleaseVersion,
+  newestFirst,
+  normalizeVersion,
+  releaseOf,
+  satisfies,
+  type VersionSpec
+} from './spec.js';
 
 export const MANIFEST_FILE = 'versions-manifest.json';
 export const DEFAULT_MANIFEST_URL = `https://raw.githubusercontent.com/actions/python-versions/main/${MANIFEST_FILE}`;
@@ -49,7 +56,6 @@ export interface PickedRelease {
 }
 
 const LONG_PRE: Record<string, string> = { alpha: 'a', beta: 'b', rc: 'rc' };
-const SHORT_PRE: Record<string, string> = { a: 'alpha', b: 'beta', rc: 'rc' };
 
 /** `3.14.0-alpha.6` → `3.14.0a6` (how Python itself spells it); other versions unchanged. */
 export function toPythonVersion(version: string): string {
@@ -59,26 +65,14 @@ export function toPythonVersion(version: string): string {
   );
 }
 
-/** A semver that orders prereleases numerically (`alpha.10` after `alpha.9`), or null. */
-function orderKey(version: string): string | null {
-  const python = /^(\d+\.\d+\.\d+)(a|b|rc)(\d+)$/.exec(version);
-  const key = python ? `${python[1]}-${SHORT_PRE[python[2]]}.${python[3]}` : version;
-  return semver.valid(key) ?? (toSemver(version) ? semver.valid(toSemver(version)) : null);
-}
-
-function newestFirst(a: string, b: string): number {
-  return semver.rcompare(orderKey(a) ?? '0.0.0', orderKey(b) ?? '0.0.0');
-}
-
 function isPrerelease(release: ManifestRelease): boolean {
-  const sem = toSemver(release.version);
-  return !release.stable || (sem !== null && semver.prerelease(sem) !== null);
+  return !release.stable || isPrereleaseVersion(release.version);
 }
 
 /**
- * Whether a release satisfies the spec. Prereleases count only when allowed (or when the spec
- * names that exact version), and then stand for the release they precede: with
- * allow-prereleases, `3.14.0rc1` is a candidate for `3.14` and `>=3.14`, not for `<3.14`.
+ * Whether a release satisfies the spec. Prereleases count when the spec names one (PEP 440), or
+ * when allowed, and then stand for the release they precede: with allow-prereleases,
+ * `3.14.0rc1` is a candidate for `3.14` and `>=3.14`, not for `<3.14` nor `!=3.14.0rc1`.
  */
 export function releaseMatches(
   release: ManifestRelease,
@@ -86,13 +80,12 @@ export function releaseMatches(
   allowPrereleases = false
 ): boolean {
   const version = toPythonVersion(release.version);
-  const sem = toSemver(version);
-  if (!sem) return false;
-  if (spec.exact) return satisfies(version, spec);
-  const pre = isPrerelease(release);
-  if (!pre) return satisfies(version, spec);
-  if (!allowPrereleases || spec.excluded.includes(sem)) return false;
-  return satisfies(`${semver.major(sem)}.${semver.minor(sem)}.${semver.patch(sem)}`, spec);
+  if (normalizeVersion(version) === null) return false;
+  if (!isPrerelease(release)) return satisfies(version, spec);
+  if (satisfies(version, spec) && isPrereleaseVersion(version)) return true;
+  if (!allowPrereleases || excludesExactly(version, spec)) return false;
+  const base = releaseOf(version);
+  return base !== null && satisfies(base, spec);
 }
 
 export function fileFits(file: ManifestFile, target: ReleaseTarget): boolean {

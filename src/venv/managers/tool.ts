@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { existsSync, rmSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as pep440 from '@renovatebot/pep440';
 import { cacheClient, cacheServiceAvailable } from '../../cache/client.js';
 import { saveConfirmed } from '../../cache/save.js';
 import { joinKey, platformSegments, pythonSegments, shortHash } from '../../cache/key.js';
@@ -44,15 +45,11 @@ export function parseToolVersion(output: string): string {
   return /(\d+\.\d+(?:\.\d+)?(?:[a-z]+\d*)?)/i.exec(output)?.[1] ?? '';
 }
 
-/** Compares dotted versions numerically: -1, 0 or 1 (missing parts count as 0). */
+/** Compares versions as PEP 440 orders them: -1, 0 or 1 (`1.10` > `1.6`, `2.0` = `2.0.0`). */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(part => parseInt(part, 10) || 0);
-  const pb = b.split('.').map(part => parseInt(part, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff < 0 ? -1 : 1;
-  }
-  return 0;
+  const [va, vb] = [pep440.clean(a), pep440.clean(b)];
+  if (va === null || vb === null) return va === vb ? 0 : va === null ? -1 : 1;
+  return Math.sign(pep440.compare(va, vb));
 }
 
 async function readVersion(executable: string): Promise<string> {
@@ -71,16 +68,21 @@ export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const TOOL_COMPLETE = '.setup-django-tool-complete';
 
-/** Whether `version` is the pin or in its series (2.1 matches 2.1.3; 2.1.3 only itself). */
+/** Whether `version` is the pin or in its series, as pip reads pinnedRequirement's specifier. */
 export function matchesPin(version: string, pin: string): boolean {
   if (pin === '') return true;
-  return version === pin || version.startsWith(`${pin}.`);
+  const normal = pep440.clean(version);
+  return normal !== null && pep440.satisfies(normal, pinnedSpecifier(pin), { prereleases: true });
+}
+
+/** `==2.1.3` for a full pin, `==2.1.*` for a series. */
+function pinnedSpecifier(pin: string): string {
+  return pin.split('.').length >= 3 ? `==${pin}` : `==${pin}.*`;
 }
 
 /** The pip requirement for a pinned tool: `name==2.1.3`, `name==2.1.*` for a series. */
 export function pinnedRequirement(name: string, pin: string): string {
-  if (pin === '') return name;
-  return pin.split('.').length >= 3 ? `${name}==${pin}` : `${name}==${pin}.*`;
+  return pin === '' ? name : `${name}${pinnedSpecifier(pin)}`;
 }
 
 /**
