@@ -37,7 +37,8 @@ export enum Inputs {
   SmokeTestPath = 'smoke-test-path',
   SmokeTestStatus = 'smoke-test-status',
   Artifact = 'artifact',
-  ArtifactName = 'artifact-name'
+  ArtifactName = 'artifact-name',
+  CommandTimeout = 'command-timeout'
 }
 
 export enum Outputs {

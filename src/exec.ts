@@ -1,7 +1,39 @@
 // The one way external commands run: argument arrays (never a shell), timed, output kept.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as core from '@actions/core';
 import { ActionError, tail } from './errors.js';
+
+/**
+ * What a command does, for its time limit: generous defaults per kind, all replaced by the
+ * `command-timeout` input when it is set (configureCommandTimeout).
+ */
+export const COMMAND_KINDS = {
+  install: { minutes: 30, what: 'an install (pip, a package manager, apt or Python itself)' },
+  django: {
+    minutes: 60,
+    what: 'the Django commands (check, migrate, collectstatic)',
+    hint: 'migrate waits on database locks: another connection holding one (an open transaction, a running deploy) is the usual cause.'
+  },
+  archive: { minutes: 20, what: 'packing or unpacking an archive' },
+  probe: { minutes: 5, what: 'a quick probe (an interpreter or tool version)' },
+  command: { minutes: 30, what: 'a command' }
+} as const satisfies Record<string, { minutes: number; what: string; hint?: string }>;
+export type CommandKind = keyof typeof COMMAND_KINDS;
+
+/** The input that changes every time limit (kept here: the exec door must not import inputs). */
+export const COMMAND_TIMEOUT_INPUT = 'command-timeout';
+
+/** `command-timeout` in minutes: undefined keeps the per-kind defaults, 0 removes every limit. */
+let timeoutOverrideMinutes: number | undefined;
+
+export function configureCommandTimeout(minutes: number | undefined): void {
+  timeoutOverrideMinutes = minutes;
+}
+
+/** The time limit of a command of this kind in milliseconds (0: none). */
+export function commandTimeoutMs(kind: CommandKind): number {
+  return Math.round((timeoutOverrideMinutes ?? COMMAND_KINDS[kind].minutes) * 60_000);
+}
 
 export interface ExecOptions {
   cwd?: string;
@@ -12,6 +44,8 @@ export interface ExecOptions {
   /** Resolve instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
   input?: string;
+  /** Sets the time limit (default `command`, 30 minutes); see COMMAND_KINDS. */
+  kind?: CommandKind;
 }
 
 export interface ExecResult {
@@ -34,6 +68,30 @@ export class ExecError extends ActionError {
   }
 }
 
+function formatLimit(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0
+    ? `${ms / 60_000} minutes`
+    : `${(ms / 1000).toFixed(0)} s`;
+}
+
+/** A command that ran past its time limit; its whole process group was killed. */
+export class CommandTimeoutError extends ActionError {
+  constructor(
+    readonly result: ExecResult,
+    readonly kind: CommandKind,
+    readonly limitMs: number
+  ) {
+    const info: { what: string; hint?: string } = COMMAND_KINDS[kind];
+    const output = tail(result.stderr || result.stdout, 10);
+    super(
+      `${[result.command, ...result.args].join(' ')} did not finish within ${formatLimit(limitMs)} (the limit for ${info.what}) and was stopped with its child processes. ` +
+        `${info.hint ? `${info.hint} ` : ''}Raise the limit with the '${COMMAND_TIMEOUT_INPUT}' input (minutes per command; 0 removes it).` +
+        (output ? `\n--- output (last lines) ---\n${output}` : '')
+    );
+    this.name = 'CommandTimeoutError';
+  }
+}
+
 const MAX_CAPTURE = 4 * 1024 * 1024;
 
 function append(buffer: string, chunk: string): string {
@@ -41,8 +99,31 @@ function append(buffer: string, chunk: string): string {
   return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
 }
 
+/**
+ * Variables only the action itself needs, never its children (manage.py, settings, migrations,
+ * sdist builds, the smoke-test server): its inputs (`token` among them), the runner's service
+ * credentials and URLs (cache, results, artifacts, OIDC), the post step's state. A `GITHUB_TOKEN`
+ * the workflow sets in `env:` is the user's choice and stays.
+ */
+const ACTION_ONLY = [
+  /^INPUT_/,
+  /^STATE_/,
+  /^ACTIONS_RUNTIME_(TOKEN|URL)$/,
+  /^ACTIONS_(CACHE|RESULTS)_URL$/,
+  /^ACTIONS_CACHE_SERVICE_V2$/,
+  /^ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)$/
+];
+
+export function isActionOnlyVariable(name: string): boolean {
+  return ACTION_ONLY.some(pattern => pattern.test(name));
+}
+
+/** The environment of a child: this process's minus the action-only variables, plus `extra`. */
 export function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!isActionOnlyVariable(key)) env[key] = value;
+  }
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -50,27 +131,87 @@ export function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-/** Commands running now: a cancelled step (SIGTERM / SIGINT) stops them before it exits. */
-const running = new Set<ChildProcess>();
-let cancelHandlerInstalled = false;
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** The promise's value, or undefined after ms; the timer is cleared either way. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>(resolve => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How long a cancelled or timed-out command gets between SIGTERM and SIGKILL of its process
+ * group. Short: on cancellation the runner itself follows its SIGTERM with SIGKILL 2.5 s later.
+ */
+export const KILL_GRACE_MS = 2000;
+
+/** Process groups of commands running now (every child leads its own group). */
+const running = new Map<number, Promise<void>>();
+let cancelling = false;
+let handlersInstalled = false;
+
+function killAllNow(): void {
+  for (const pid of running.keys()) signalGroup(pid, 'SIGKILL');
+}
 
 function onCancel(signal: NodeJS.Signals): void {
+  const code = signal === 'SIGINT' ? 130 : 143;
+  if (cancelling) {
+    // A second signal (the runner's SIGTERM after its SIGINT): no more grace.
+    killAllNow();
+    process.exit(code);
+  }
+  cancelling = true;
   core.error(
     `setup-django was cancelled (${signal}); stopping ${running.size} running command(s). Nothing half-built will be reused or cached: the venv's completion marker is only written after a full install.`
   );
-  for (const child of running) child.kill('SIGTERM');
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+  // The groups as they are now: a leader that exits on SIGTERM may leave members that ignore it.
+  const groups = [...running.keys()];
+  for (const pid of groups) signalGroup(pid, 'SIGTERM');
+  void within(Promise.all(running.values()), KILL_GRACE_MS).then(() => {
+    for (const pid of groups) signalGroup(pid, 'SIGKILL');
+    killAllNow();
+    process.exit(code);
+  });
 }
 
-function track(child: ChildProcess): void {
-  if (!cancelHandlerInstalled) {
-    cancelHandlerInstalled = true;
-    process.once('SIGTERM', onCancel);
-    process.once('SIGINT', onCancel);
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('SIGTERM', onCancel);
+  process.on('SIGINT', onCancel);
+  // Whatever ends this process (an uncaught error, process.exit), no command outlives it.
+  process.on('exit', killAllNow);
+}
+
+/** Stops a process group: SIGTERM, then SIGKILL after the grace period; resolves when the leader is gone. */
+async function stopGroup(pid: number, exited: Promise<unknown>): Promise<void> {
+  if (!signalGroup(pid, 'SIGTERM')) return;
+  if (
+    (await within(
+      exited.then(() => true),
+      KILL_GRACE_MS
+    )) === undefined
+  ) {
+    signalGroup(pid, 'SIGKILL');
   }
-  running.add(child);
-  child.once('close', () => running.delete(child));
-  child.once('error', () => running.delete(child));
+  // Workers that outlived the leader (or ignored SIGTERM) go too.
+  signalGroup(pid, 'SIGKILL');
+  await within(exited, KILL_GRACE_MS);
 }
 
 export function execCommand(
@@ -79,17 +220,59 @@ export function execCommand(
   options: ExecOptions = {}
 ): Promise<ExecResult> {
   const started = Date.now();
+  const kind = options.kind ?? 'command';
+  const limitMs = commandTimeoutMs(kind);
   if (options.stream) core.info(`[command]${[command, ...args].join(' ')}`);
   else core.debug(`exec: ${[command, ...args].join(' ')}`);
+  installHandlers();
   return new Promise((resolve, reject) => {
+    // Its own process group (detached), so that a timeout or a cancellation stops everything
+    // it started (pip's build backends, a settings module's subprocesses) with one signal.
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: mergeEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe']
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true
     });
-    track(child);
+    let markExited: () => void = () => undefined;
+    const exited = new Promise<void>(done => (markExited = done));
+    const pid = child.pid;
+    if (pid !== undefined) running.set(pid, exited);
+    child.once('exit', () => markExited());
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer =
+      limitMs > 0 && pid !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            void stopGroup(pid, exited).then(() => {
+              // Grandchildren that escaped the group may hold the pipes: do not wait for them.
+              child.stdout.destroy();
+              child.stderr.destroy();
+              finish(null, 'SIGKILL');
+            });
+          }, limitMs)
+        : undefined;
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+      markExited();
+      const result: ExecResult = {
+        command,
+        args,
+        exitCode: code ?? (signal ? 128 : 1),
+        stdout,
+        stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr,
+        durationMs: Date.now() - started
+      };
+      if (timedOut) reject(new CommandTimeoutError(result, kind, limitMs));
+      else if (result.exitCode !== 0 && !options.allowFailure) reject(new ExecError(result));
+      else resolve(result);
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout = append(stdout, chunk);
       if (options.stream) process.stdout.write(chunk);
@@ -99,6 +282,11 @@ export function execCommand(
       if (options.stream) process.stdout.write(chunk);
     });
     child.on('error', error => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (pid !== undefined) running.delete(pid);
+      markExited();
       const code = (error as NodeJS.ErrnoException).code;
       reject(
         new ActionError(
@@ -109,16 +297,7 @@ export function execCommand(
       );
     });
     child.on('close', (code, signal) => {
-      const result: ExecResult = {
-        command,
-        args,
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout,
-        stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr,
-        durationMs: Date.now() - started
-      };
-      if (result.exitCode !== 0 && !options.allowFailure) reject(new ExecError(result));
-      else resolve(result);
+      if (!timedOut) finish(code, signal);
     });
     child.stdin.on('error', () => {
       /* the command may exit before reading its input */
@@ -144,28 +323,6 @@ export interface BackgroundProcess {
   hasExited(): boolean;
   /** SIGTERM to the whole process group, SIGKILL after graceMs; then kills any leftovers. */
   stop(graceMs?: number): Promise<BackgroundExit>;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false; // ESRCH: the group is gone
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-/** The promise's value, or undefined after ms; the timer is cleared either way. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>(resolve => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -209,6 +366,13 @@ export function startBackground(
       resolve(result);
     });
   });
+  // Cancellation stops it like any other command (SIGTERM, then SIGKILL of its group).
+  installHandlers();
+  if (child.pid !== undefined)
+    running.set(
+      child.pid,
+      exited.then(() => undefined)
+    );
   return {
     pid: child.pid,
     output: () => output,
@@ -230,6 +394,7 @@ export function startBackground(
         while (signalGroup(pid, 'SIGKILL') && Date.now() < deadline) await delay(50);
       }
       process.removeListener('exit', killOnExit);
+      if (pid !== undefined) running.delete(pid);
       child.stdout.destroy();
       child.stderr.destroy();
       return result ?? (await within(exited, 2000)) ?? { exitCode: null, signal: 'SIGKILL' };

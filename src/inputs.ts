@@ -9,8 +9,9 @@ import {
   SERVER_KINDS,
   type ServerKind
 } from './django/server.js';
-import { ActionError } from './errors.js';
+import { ActionError, errorMessage } from './errors.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
+import { parseVersionSpec } from './python/spec.js';
 import {
   PACKAGE_MANAGERS,
   type PackageManagerChoice,
@@ -72,6 +73,8 @@ export interface ActionInputs {
   /** undefined: no artifact. */
   artifact: ArtifactFormat | undefined;
   artifactName: string;
+  /** `command-timeout` in minutes: undefined for the per-kind defaults, 0 for no limit. */
+  commandTimeoutMinutes: number | undefined;
 }
 
 export const CHECK_MODES = ['none', 'system', 'deploy'] as const;
@@ -238,6 +241,27 @@ export function parseToolVersionInput(name: string, raw: string): string {
   return raw;
 }
 
+/** `python-version` parses as a spec (PEP 440 or a shorthand), or the step fails before any work. */
+export function checkPythonVersionInput(value: string): void {
+  try {
+    parseVersionSpec(value);
+  } catch (error) {
+    throw new ActionError(`Input '${Inputs.PythonVersion}': ${errorMessage(error)}`);
+  }
+}
+
+/** `command-timeout`: minutes (decimals allowed), 0 for no limit; '' keeps the defaults. */
+export function parseCommandTimeout(raw: string): number | undefined {
+  if (raw === '') return undefined;
+  const minutes = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(minutes) || minutes > 10_000) {
+    throw new ActionError(
+      `Input '${Inputs.CommandTimeout}' must be a number of minutes such as 45 or 0.5, or 0 for no limit (got '${raw}').`
+    );
+  }
+  return minutes;
+}
+
 const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export function readInputs(env: Env = process.env): ActionInputs {
@@ -263,11 +287,7 @@ export function readInputs(env: Env = process.env): ActionInputs {
     );
   }
   const pythonVersion = readRaw(env, Inputs.PythonVersion);
-  if (/[\s;&|`$<>]/.test(pythonVersion.replace(/,\s+/g, ','))) {
-    throw new ActionError(
-      `Input '${Inputs.PythonVersion}' is '${pythonVersion}', which is not a version spec. Use forms like 3.12, 3.11.7, 3.x or >=3.10,<3.13.`
-    );
-  }
+  if (pythonVersion !== '') checkPythonVersionInput(pythonVersion);
   const pythonMirror = readUrl(
     env,
     Inputs.PythonMirror,
@@ -393,7 +413,8 @@ export function readInputs(env: Env = process.env): ActionInputs {
     smokeTestPath,
     smokeTestStatus: parseStatus(readRaw(env, Inputs.SmokeTestStatus)),
     artifact,
-    artifactName
+    artifactName,
+    commandTimeoutMinutes: parseCommandTimeout(readRaw(env, Inputs.CommandTimeout))
   };
 }
 

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Outputs, State } from './constants.js';
+import { Inputs, Outputs, State } from './constants.js';
 import { buildArtifact } from './django/artifact.js';
 import { runDjango, type DjangoReport } from './django/driver.js';
 import {
@@ -14,7 +14,8 @@ import {
   smokeTest,
   type ServerKind
 } from './django/server.js';
-import { ActionError } from './errors.js';
+import { ActionError, errorMessage } from './errors.js';
+import { configureCommandTimeout } from './exec.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { installAptPackages } from './oslibs/apt.js';
 import {
@@ -30,29 +31,34 @@ import type { PythonInstall } from './python/find.js';
 import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
+import { preflight } from './preflight.js';
 import { writeSummary, type SummaryDetails } from './summary.js';
 import { exportRequirements } from './venv/managers/export.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
 
 const REPORT_URL = 'https://github.com/setup-django/setup-django/issues';
 
-/** Says so when a project version file asks for something other than what the input chose. */
-function noticeDisagreement(
-  inputs: ActionInputs,
+/**
+ * Says so when a project version file asks for something other than what the input chose. Only
+ * informative: a version file that is missing, unreadable or unparsable never fails the step.
+ */
+export function noticeDisagreement(
+  inputs: Pick<ActionInputs, 'pythonVersion' | 'pythonVersionFile' | 'workingDirectory'>,
   chosen: SpecSource | undefined,
-  python: PythonInstall
+  python: Pick<PythonInstall, 'version'>
 ): void {
   if (!chosen || inputs.pythonVersion === '') return;
-  const fromFiles = findVersionSpec('', inputs.pythonVersionFile, inputs.workingDirectory);
-  if (!fromFiles) return;
   try {
-    if (!satisfies(python.version, parseVersionSpec(fromFiles.spec))) {
+    const fromFiles = findVersionSpec('', inputs.pythonVersionFile, inputs.workingDirectory);
+    if (fromFiles && !satisfies(python.version, parseVersionSpec(fromFiles.spec))) {
       core.notice(
         `Using Python ${python.version} from ${chosen.source} ('${chosen.spec}'), although ${fromFiles.source} asks for '${fromFiles.spec}'.`
       );
     }
-  } catch {
-    // An unparsable version file does not matter when the input decides.
+  } catch (error) {
+    core.info(
+      `Not comparing with the project's version files (input '${Inputs.PythonVersion}' decides): ${errorMessage(error)}`
+    );
   }
 }
 
@@ -189,17 +195,15 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
     if (inputs.token) core.setSecret(inputs.token);
+    configureCommandTimeout(inputs.commandTimeoutMinutes);
     const platform = detectPlatform();
+    // Everything the inputs name is checked before the first command or download.
+    const { versionSource: source } = preflight(inputs, platform);
 
     // OS libraries do not depend on Python: they start at once and run alongside.
     const apt = startApt(inputs, platform, phases);
     const oracle = startOracle(inputs, platform, phases);
 
-    const source = findVersionSpec(
-      inputs.pythonVersion,
-      inputs.pythonVersionFile,
-      inputs.workingDirectory
-    );
     const python = await phases.run(
       'python',
       () =>

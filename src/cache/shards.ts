@@ -128,9 +128,10 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
 }
 
 async function zstdAvailable(): Promise<boolean> {
-  const result = await execCommand('zstd', ['--version'], { allowFailure: true }).catch(
-    () => undefined
-  );
+  const result = await execCommand('zstd', ['--version'], {
+    allowFailure: true,
+    kind: 'probe'
+  }).catch(() => undefined);
   return result?.exitCode === 0;
 }
 
@@ -151,7 +152,7 @@ export async function packVenv(venvPath: string, shardDir: string): Promise<Shar
       const args = ['-c', '-f', path.join(shardDir, file)];
       if (compression === 'zstd') args.push('--use-compress-program', 'zstd');
       args.push('-C', venvPath, '--no-recursion', '--null', '-T', list);
-      await execCommand('tar', args);
+      await execCommand('tar', args, { kind: 'archive' });
       rmSync(list);
       return file;
     })
@@ -203,7 +204,7 @@ export async function unpackVenv(shardDir: string, venvPath: string): Promise<Sh
       const args = ['-x', '-f', path.join(shardDir, file)];
       if (manifest.compression === 'zstd') args.push('--use-compress-program', 'zstd');
       args.push('-C', venvPath);
-      return execCommand('tar', args);
+      return execCommand('tar', args, { kind: 'archive' });
     })
   );
   writeFileSync(path.join(venvPath, VENV_MARKER), manifest.marker);

@@ -267,7 +267,8 @@ async function buildWheelhouse(
   try {
     const result = await execCommand(options.venvPython, args, {
       cwd: options.projectDir,
-      env: options.env
+      env: options.env,
+      kind: 'install'
     });
     core.startGroup('pip wheel (artifact wheelhouse)');
     core.info(`${result.stdout}${result.stderr}`.trimEnd());
@@ -421,7 +422,7 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
           '--files-from',
           payloadList
         ],
-        { env: options.env }
+        { env: options.env, kind: 'archive' }
       );
     } catch (error) {
       rmSync(partial, { force: true });

@@ -159,7 +159,8 @@ export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
     const run = await execCommand(options.python, driverArgs(options, resultFile), {
       cwd: options.projectDir,
       env: options.env,
-      allowFailure: true
+      allowFailure: true,
+      kind: 'django'
     });
     let report: DjangoReport | DriverFailure | undefined;
     try {

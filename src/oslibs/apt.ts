@@ -189,7 +189,12 @@ async function runApt(
   platform: Platform
 ): Promise<void> {
   const [command, argv] = privileged(isRoot, 'apt-get', [...LOCK_TIMEOUT, ...args]);
-  const result = await exec(command, argv, { env: APT_ENV, stream: true, allowFailure: true });
+  const result = await exec(command, argv, {
+    env: APT_ENV,
+    stream: true,
+    allowFailure: true,
+    kind: 'install'
+  });
   if (result.exitCode === 0) return;
   const output = `${result.stdout}\n${result.stderr}`;
   const explained = explainAptFailure(output, platform);

@@ -54,7 +54,8 @@ export async function probeInterpreter(
 ): Promise<ProbeResult | undefined> {
   const result = await execCommand(executable, ['-I', '-c', PROBE], {
     allowFailure: true,
-    env
+    env,
+    kind: 'probe'
   }).catch(() => undefined);
   if (!result || result.exitCode !== 0) return undefined;
   try {

@@ -187,7 +187,10 @@ export function escapingEntry(names: string[]): string | undefined {
 async function extractArchive(file: string, dest: string, url: string): Promise<void> {
   mkdirSync(dest, { recursive: true });
   // Listed first: an entry that climbs out of the folder refuses the whole archive.
-  const listing = await execCommand('tar', ['-tzf', file], { allowFailure: true });
+  const listing = await execCommand('tar', ['-tzf', file], {
+    allowFailure: true,
+    kind: 'archive'
+  });
   const escaping = listing.exitCode === 0 ? escapingEntry(listing.stdout.split('\n')) : undefined;
   if (escaping !== undefined) {
     throw new ActionError(
@@ -196,7 +199,10 @@ async function extractArchive(file: string, dest: string, url: string): Promise<
   }
   const result =
     listing.exitCode === 0
-      ? await execCommand('tar', ['-xzf', file, '-C', dest], { allowFailure: true })
+      ? await execCommand('tar', ['-xzf', file, '-C', dest], {
+          allowFailure: true,
+          kind: 'archive'
+        })
       : listing;
   if (result.exitCode !== 0) {
     throw new ActionError(
@@ -224,7 +230,7 @@ async function runInstaller(
   };
   core.startGroup(`Installing Python ${picked.release.version} into ${toolCacheDir}`);
   try {
-    await execCommand('bash', ['./setup.sh'], { cwd: dir, env, stream: true });
+    await execCommand('bash', ['./setup.sh'], { cwd: dir, env, stream: true, kind: 'install' });
   } catch (error) {
     const detail = error instanceof ExecError ? error.message : errorMessage(error);
     throw new ActionError(

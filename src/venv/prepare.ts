@@ -46,7 +46,7 @@ export async function createVenv(
   rmSync(venvPath, { recursive: true, force: true });
   const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
-    await execCommand(python.executable, args);
+    await execCommand(python.executable, args, { kind: 'install' });
   } catch (error) {
     rmSync(venvPath, { recursive: true, force: true });
     throw new ActionError(
@@ -69,7 +69,9 @@ async function ensurePip(plan: VenvPlan): Promise<void> {
       extra: [seed.pipWheel]
     });
   } else {
-    await execCommand(venvPython(plan.venvPath), ['-m', 'ensurepip', '--default-pip']);
+    await execCommand(venvPython(plan.venvPath), ['-m', 'ensurepip', '--default-pip'], {
+      kind: 'install'
+    });
   }
 }
 

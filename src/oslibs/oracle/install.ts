@@ -266,7 +266,8 @@ async function download(d: OracleDownload, dir: string, mirror?: string): Promis
 async function unzip(exec: ExecFn, file: string, topDir: string, dest: string): Promise<void> {
   // Only the client directory: META-INF/ (Oracle's signature files) stays out of the install.
   const result = await exec('unzip', ['-q', '-o', file, `${topDir}/*`, '-d', dest], {
-    allowFailure: true
+    allowFailure: true,
+    kind: 'archive'
   }).catch((error: unknown) => {
     throw new ActionError(
       `Unpacking Oracle Instant Client needs unzip: ${errorMessage(error)} Add 'unzip' to 'apt-packages'.`

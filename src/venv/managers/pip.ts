@@ -69,7 +69,7 @@ export async function pipInstallRequirements(install: PipInstall): Promise<void>
     install.files.map(f => path.relative(install.cwd, f)).join(', ') ||
     (install.specs?.length ? 'pyproject.toml' : '');
   try {
-    const result = await execCommand(command, args, { cwd: install.cwd });
+    const result = await execCommand(command, args, { cwd: install.cwd, kind: 'install' });
     core.startGroup(
       `pip install${install.files.length ? ` -r ${names}` : install.specs?.length ? ` (${names})` : ' pip'}`
     );

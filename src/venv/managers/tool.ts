@@ -55,7 +55,8 @@ export function compareVersions(a: string, b: string): number {
 async function readVersion(executable: string): Promise<string> {
   const result = await execCommand(executable, ['--version'], {
     allowFailure: true,
-    env: { PIPENV_VERBOSITY: '-1' }
+    env: { PIPENV_VERBOSITY: '-1' },
+    kind: 'probe'
   }).catch(() => undefined);
   return result ? parseToolVersion(`${result.stdout}\n${result.stderr}`) : '';
 }
@@ -134,14 +135,12 @@ export async function locateTool(
     );
     rmSync(venv, { recursive: true, force: true });
     try {
-      await execCommand(options.python.executable, ['-m', 'venv', venv]);
-      await execCommand(path.join(venv, 'bin', 'python'), [
-        '-m',
-        'pip',
-        'install',
-        '--disable-pip-version-check',
-        requirement
-      ]);
+      await execCommand(options.python.executable, ['-m', 'venv', venv], { kind: 'install' });
+      await execCommand(
+        path.join(venv, 'bin', 'python'),
+        ['-m', 'pip', 'install', '--disable-pip-version-check', requirement],
+        { kind: 'install' }
+      );
     } catch (error) {
       rmSync(venv, { recursive: true, force: true });
       const output =
@@ -244,7 +243,11 @@ export async function runManager(
 ): Promise<ExecResult> {
   core.info(`[command]${[command.command, ...command.args].join(' ')}`);
   try {
-    const result = await execCommand(command.command, command.args, { cwd, env: command.env });
+    const result = await execCommand(command.command, command.args, {
+      cwd,
+      env: command.env,
+      kind: 'install'
+    });
     core.startGroup(label);
     if (result.stdout.trim()) core.info(result.stdout.trimEnd());
     if (result.stderr.trim()) core.info(result.stderr.trimEnd());
