@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { State } from './constants.js';
+import { errorMessage } from './errors.js';
 import { saveOracleClient } from './oslibs/oracle/install.js';
 import { saveVenv } from './cache/save.js';
 import { saveToolVenv } from './venv/managers/tool.js';
@@ -19,16 +20,20 @@ async function saveOracle(): Promise<void> {
     if (typeof save.key !== 'string' || typeof save.path !== 'string') return;
     await saveOracleClient({ key: save.key, path: save.path });
   } catch (error) {
-    core.warning(
-      `Could not save the Oracle Instant Client to the cache: ${(error as Error).message}`
-    );
+    core.warning(`Could not save the Oracle Instant Client to the cache: ${errorMessage(error)}`);
   }
 }
 
 export async function runPost(): Promise<void> {
   await saveOracle();
   const tool = core.getState(State.ToolCacheSave);
-  if (tool) await saveToolVenv(tool);
+  try {
+    if (tool) await saveToolVenv(tool);
+  } catch (error) {
+    core.warning(
+      `Could not save the package manager's tool venv to the cache: ${errorMessage(error)}`
+    );
+  }
   try {
     const state = readCacheState();
     if (!state) {
@@ -56,6 +61,6 @@ export async function runPost(): Promise<void> {
         .catch(() => undefined);
     }
   } catch (error) {
-    core.warning(`The post step could not save the cache: ${(error as Error).message}`);
+    core.warning(`The post step could not save the cache: ${errorMessage(error)}`);
   }
 }

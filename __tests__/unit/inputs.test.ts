@@ -90,6 +90,33 @@ describe('readInputs', () => {
     expect(() => readInputs(env({ 'python-version': '3.11$(id)' }))).toThrow(/'python-version'/);
   });
 
+  it.each(['3.1x', '>=3.9;', '==3.*.1', 'latest', '3.11 3.12', '~=3'])(
+    'parses python-version %j while reading the inputs, and names the input',
+    spec => {
+      expect(() => readInputs(env({ 'python-version': spec }))).toThrow(
+        /^Input 'python-version': '.*' is not a Python version spec/
+      );
+    }
+  );
+
+  it.each(['>=3.9,!=3.10.*', '==3.12', '3.12', '~=3.11', '^3.10', '>= 3.10, < 3.13'])(
+    'accepts the PEP 440 spec %j in python-version',
+    spec => {
+      expect(readInputs(env({ 'python-version': spec })).pythonVersion).toBe(spec);
+    }
+  );
+
+  it('reads command-timeout as minutes, 0 for no limit, empty for the per-kind defaults', () => {
+    expect(readInputs(env()).commandTimeoutMinutes).toBeUndefined();
+    expect(readInputs(env({ 'command-timeout': '45' })).commandTimeoutMinutes).toBe(45);
+    expect(readInputs(env({ 'command-timeout': '0.5' })).commandTimeoutMinutes).toBe(0.5);
+    expect(readInputs(env({ 'command-timeout': '0' })).commandTimeoutMinutes).toBe(0);
+    for (const bad of ['-1', '10m', 'never', '1e3', '99999'])
+      expect(() => readInputs(env({ 'command-timeout': bad }))).toThrow(
+        /^Input 'command-timeout' must be a number of minutes/
+      );
+  });
+
   it('rejects a cache-suffix that could break the key', () => {
     expect(() => readInputs(env({ 'cache-suffix': 'a b' }))).toThrow(/'cache-suffix'/);
   });

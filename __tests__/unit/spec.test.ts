@@ -9,7 +9,16 @@ import {
   satisfies
 } from '../../src/python/spec.js';
 
-const versions = ['3.9.18', '3.10.13', '3.11.2', '3.11.7', '3.12.0', '3.12.1', '3.13.0', '3.14.0rc1'];
+const versions = [
+  '3.9.18',
+  '3.10.13',
+  '3.11.2',
+  '3.11.7',
+  '3.12.0',
+  '3.12.1',
+  '3.13.0',
+  '3.14.0rc1'
+];
 
 describe('parseVersionSpec', () => {
   // The forms README.md documents, and PEP 440 specifiers as pip reads them.
