@@ -9,7 +9,8 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync
+  rmSync,
+  writeFileSync
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,7 +79,7 @@ describe('the exec door, end to end', () => {
     );
     // The Django driver (running manage.py) and the smoke-test server loaded the settings.
     const argvs = loaded.map(process => process.argv.join(' '));
-    expect(argvs.some(argv => /driver\.py/.test(argv))).toBe(true);
+    expect(argvs.some(argv => /manage\.py|driver\.py/.test(argv))).toBe(true);
     expect(argvs.some(argv => /gunicorn/.test(argv))).toBe(true);
     for (const { env } of loaded) {
       expect(Object.keys(env).filter(key => /^(INPUT_|STATE_)/.test(key))).toEqual([]);
@@ -164,7 +165,7 @@ describe('inputs are checked before any work', () => {
     async (_, inputs, versionFile, expected) => {
       const workspace = makeWorkspace(exampleProject);
       try {
-        if (versionFile) appendFileSync(path.join(workspace, '.python-version'), versionFile);
+        if (versionFile) writeFileSync(path.join(workspace, '.python-version'), versionFile);
         const result = await runSetupDjango(workspace, {
           ...inputs,
           'apt-packages': 'coreutils',
