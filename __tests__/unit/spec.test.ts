@@ -67,9 +67,10 @@ describe('parseVersionSpec', () => {
     expect(satisfies('3.12.1', parseVersionSpec('==3.12.*'))).toBe(true);
     expect(satisfies('3.12.9', parseVersionSpec('3.12'))).toBe(true);
     expect(satisfies('3.13.0', parseVersionSpec('3.12'))).toBe(false);
-    expect(parseVersionSpec('==3.12').exact).toBe(true);
-    expect(parseVersionSpec('3.12').exact).toBe(false);
-    expect(parseVersionSpec('3.12.1').exact).toBe(true);
+    expect(parseVersionSpec('==3.12').alternatives).toEqual(['==3.12']);
+    expect(parseVersionSpec('3.12').alternatives).toEqual(['==3.12.*']);
+    expect(parseVersionSpec('3.12.1').alternatives).toEqual(['==3.12.1']);
+    expect(parseVersionSpec('^3.10').alternatives).toEqual(['>=3.10,<4']);
   });
 
   it('never picks a prerelease for a range or a series', () => {

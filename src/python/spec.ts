@@ -11,8 +11,6 @@ export interface VersionSpec {
   raw: string;
   /** PEP 440 specifiers, any of which may match ('' matches every final release). */
   alternatives: string[];
-  /** One exact version (3.11.7, ==3.11.7) was asked for. */
-  exact: boolean;
 }
 
 /**
@@ -72,42 +70,40 @@ function tilde(version: string, raw: string): string {
 }
 
 /** One clause to PEP 440: the shorthands above, else the clause itself when pep440 accepts it. */
-function translateClause(clause: string, raw: string): { specifier: string; exact: boolean } {
+function translateClause(clause: string, raw: string): string {
   const series = SERIES.exec(clause);
   // A bare `3` or `3.12` (or `3.x`, `3.12.*`) is the series; a bare `3.11.7` the release.
-  if (series) return { specifier: `==${series[1] ?? series[2]}.*`, exact: false };
-  if (/^x$/i.test(clause) || clause === '*') return { specifier: '', exact: false };
+  if (series) return `==${series[1] ?? series[2]}.*`;
+  if (/^x$/i.test(clause) || clause === '*') return '';
   if (BARE.test(clause)) {
     const version = normalizeVersion(clause);
     if (version === null) throw invalidSpec(raw);
-    return { specifier: `==${version}`, exact: true };
+    return `==${version}`;
   }
   const poetry = /^([\^~])(?!=)\s*(\S+)$/.exec(clause);
   if (poetry) {
     const version = normalizeVersion(poetry[2]);
     if (version === null) throw invalidSpec(raw);
-    return { specifier: (poetry[1] === '^' ? caret : tilde)(version, raw), exact: false };
+    return (poetry[1] === '^' ? caret : tilde)(version, raw);
   }
-  // `==3.12.x` / `>=3.12.x`: the `.x` spelling of a wildcard, as semver users write it.
+  // `==3.12.x` / `!=3.10.x`: the `.x` spelling of a wildcard, as semver users write it.
   const specifier = clause.replace(/\.x$/i, '.*');
   if (!pep440.validRange(specifier)) throw invalidSpec(raw);
-  const exact = /^===?\s*v?\d[^*]*$/.test(specifier);
-  return { specifier, exact };
+  return specifier;
 }
 
-function translateAlternative(text: string, raw: string): { specifier: string; exact: boolean } {
+function translateAlternative(text: string, raw: string): string {
   const clauses = text
     .split(',')
     .map(clause => clause.trim())
     .filter(Boolean);
   if (clauses.length === 0) throw invalidSpec(raw);
-  const translated = clauses.map(clause => translateClause(clause, raw));
-  const specifier = translated
-    .map(t => t.specifier)
+  const specifier = clauses
+    .map(clause => translateClause(clause, raw))
     .filter(Boolean)
     .join(',');
   if (specifier !== '' && !pep440.validRange(specifier)) throw invalidSpec(raw);
-  return { specifier, exact: translated.length === 1 && translated[0].exact };
+  return specifier;
 }
 
 export function parseVersionSpec(raw: string): VersionSpec {
@@ -118,12 +114,7 @@ export function parseVersionSpec(raw: string): VersionSpec {
       `'${raw}' asks for ${/^g/i.test(text) ? 'GraalPy' : 'PyPy'}, which setup-django does not install yet. Use a CPython version such as 3.12.`
     );
   }
-  const translated = text.split('||').map(part => translateAlternative(part, raw));
-  return {
-    raw: text,
-    alternatives: translated.map(t => t.specifier),
-    exact: translated.length === 1 && translated[0].exact
-  };
+  return { raw: text, alternatives: text.split('||').map(part => translateAlternative(part, raw)) };
 }
 
 /**

@@ -1,0 +1,67 @@
+// The exec door's pure parts: which variables children never get, and the time limits per kind.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import {
+  COMMAND_KINDS,
+  COMMAND_TIMEOUT_INPUT,
+  commandTimeoutMs,
+  configureCommandTimeout,
+  isActionOnlyVariable
+} from '../../src/exec.js';
+import { Inputs } from '../../src/constants.js';
+
+describe('variables only the action needs', () => {
+  it.each([
+    'INPUT_TOKEN',
+    'INPUT_PYTHON-VERSION',
+    'STATE_cache-primary-key',
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_RUNTIME_URL',
+    'ACTIONS_CACHE_URL',
+    'ACTIONS_RESULTS_URL',
+    'ACTIONS_CACHE_SERVICE_V2',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL'
+  ])('%s never reaches a child', name => expect(isActionOnlyVariable(name)).toBe(true));
+
+  it.each([
+    'GITHUB_TOKEN',
+    'GITHUB_WORKSPACE',
+    'GITHUB_SHA',
+    'RUNNER_TEMP',
+    'RUNNER_TOOL_CACHE',
+    'ACTIONS_STEP_DEBUG',
+    'PIP_INDEX_URL',
+    'DATABASE_URL',
+    'PATH'
+  ])('%s passes', name => expect(isActionOnlyVariable(name)).toBe(false));
+});
+
+describe('time limits', () => {
+  afterEach(() => configureCommandTimeout(undefined));
+
+  it('has the per-kind defaults action.yml documents', () => {
+    expect(commandTimeoutMs('install')).toBe(30 * 60_000);
+    expect(commandTimeoutMs('django')).toBe(60 * 60_000);
+    expect(commandTimeoutMs('archive')).toBe(20 * 60_000);
+    expect(commandTimeoutMs('probe')).toBe(5 * 60_000);
+    expect(commandTimeoutMs('command')).toBe(30 * 60_000);
+    const action = parse(readFileSync(path.join(process.cwd(), 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { description: string }>;
+    };
+    const description = action.inputs[Inputs.CommandTimeout].description;
+    expect(COMMAND_TIMEOUT_INPUT).toBe(Inputs.CommandTimeout);
+    expect(description).toContain(
+      `${COMMAND_KINDS.install.minutes} for installs (pip, package managers, apt, Python), ${COMMAND_KINDS.django.minutes} for the Django commands (check, migrate, collectstatic), ${COMMAND_KINDS.archive.minutes} for archives, ${COMMAND_KINDS.probe.minutes} for version probes`
+    );
+  });
+
+  it('replaces every default with command-timeout, and 0 removes the limits', () => {
+    configureCommandTimeout(0.5);
+    expect(commandTimeoutMs('django')).toBe(30_000);
+    expect(commandTimeoutMs('probe')).toBe(30_000);
+    configureCommandTimeout(0);
+    expect(commandTimeoutMs('install')).toBe(0);
+  });
+});
