@@ -102,12 +102,16 @@ function append(buffer: string, chunk: string): string {
 /**
  * Variables only the action itself needs, never its children (manage.py, settings, migrations,
  * sdist builds, the smoke-test server): its inputs (`token` among them), the runner's service
- * credentials and URLs (cache, results, artifacts, OIDC), the post step's state. A `GITHUB_TOKEN`
- * the workflow sets in `env:` is the user's choice and stays.
+ * credentials and URLs (cache, results, artifacts, OIDC), the post step's state, and this step's
+ * file commands (what a child wrote there would become the action's outputs, the state its post
+ * step trusts, or later steps' environment and PATH). A `GITHUB_TOKEN` the workflow sets in
+ * `env:` is the user's choice and stays, as do the runner's facts (GITHUB_WORKSPACE, RUNNER_TEMP,
+ * CI, GITHUB_ACTIONS, ...) that settings modules commonly read.
  */
 const ACTION_ONLY = [
   /^INPUT_/,
   /^STATE_/,
+  /^GITHUB_(STATE|OUTPUT|ENV|PATH|STEP_SUMMARY)$/,
   /^ACTIONS_RUNTIME_(TOKEN|URL)$/,
   /^ACTIONS_(CACHE|RESULTS)_URL$/,
   /^ACTIONS_CACHE_SERVICE_V2$/,

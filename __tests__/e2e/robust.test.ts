@@ -89,7 +89,11 @@ describe('the exec door, end to end', () => {
         'ACTIONS_CACHE_URL',
         'ACTIONS_CACHE_SERVICE_V2',
         'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
-        'ACTIONS_ID_TOKEN_REQUEST_URL'
+        'ACTIONS_ID_TOKEN_REQUEST_URL',
+        'GITHUB_STATE',
+        'GITHUB_OUTPUT',
+        'GITHUB_ENV',
+        'GITHUB_PATH'
       ])
         expect(env).not.toHaveProperty(key);
       expect(JSON.stringify(env)).not.toContain(FAKE_GITHUB_TOKEN);

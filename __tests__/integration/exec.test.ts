@@ -21,7 +21,11 @@ const ACTION_ONLY = {
   ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/results/',
   ACTIONS_CACHE_SERVICE_V2: 'true',
   ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc-token',
-  ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/oidc'
+  ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/oidc',
+  GITHUB_STATE: '/runner/_temp/_runner_file_commands/save_state',
+  GITHUB_OUTPUT: '/runner/_temp/_runner_file_commands/set_output',
+  GITHUB_ENV: '/runner/_temp/_runner_file_commands/set_env',
+  GITHUB_PATH: '/runner/_temp/_runner_file_commands/add_path'
 };
 const KEPT = {
   GITHUB_TOKEN: 'set-by-the-user-in-env',

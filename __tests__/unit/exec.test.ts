@@ -1,5 +1,5 @@
 // The exec door's pure parts: which variables children never get, and the time limits per kind.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import {
@@ -22,13 +22,20 @@ describe('variables only the action needs', () => {
     'ACTIONS_RESULTS_URL',
     'ACTIONS_CACHE_SERVICE_V2',
     'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
-    'ACTIONS_ID_TOKEN_REQUEST_URL'
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+    'GITHUB_STATE',
+    'GITHUB_OUTPUT',
+    'GITHUB_ENV',
+    'GITHUB_PATH',
+    'GITHUB_STEP_SUMMARY'
   ])('%s never reaches a child', name => expect(isActionOnlyVariable(name)).toBe(true));
 
   it.each([
     'GITHUB_TOKEN',
     'GITHUB_WORKSPACE',
     'GITHUB_SHA',
+    'GITHUB_ACTIONS',
+    'CI',
     'RUNNER_TEMP',
     'RUNNER_TOOL_CACHE',
     'ACTIONS_STEP_DEBUG',
@@ -63,5 +70,21 @@ describe('time limits', () => {
     expect(commandTimeoutMs('probe')).toBe(30_000);
     configureCommandTimeout(0);
     expect(commandTimeoutMs('install')).toBe(0);
+  });
+});
+
+describe('one door', () => {
+  it('only src/exec.ts starts processes (pip, managers, Django, the smoke-test server go through it)', () => {
+    const src = path.join(process.cwd(), 'src');
+    const starters = readdirSync(src, { recursive: true, withFileTypes: true })
+      .filter(entry => entry.isFile() && /\.(ts|mts|js)$/.test(entry.name))
+      .map(entry => path.join(entry.parentPath, entry.name))
+      .filter(file =>
+        /child_process|@actions\/exec|\bexecFile(Sync)?\(|\bspawn(Sync)?\(/.test(
+          readFileSync(file, 'utf8')
+        )
+      )
+      .map(file => path.relative(process.cwd(), file));
+    expect(starters).toEqual(['src/exec.ts']);
   });
 });
