@@ -7,7 +7,8 @@ import {
   COMMAND_TIMEOUT_INPUT,
   commandTimeoutMs,
   configureCommandTimeout,
-  isActionOnlyVariable
+  isActionOnlyVariable,
+  KILL_GRACE_MS
 } from '../../src/exec.js';
 import { Inputs } from '../../src/constants.js';
 
@@ -62,6 +63,15 @@ describe('time limits', () => {
     expect(description).toContain(
       `${COMMAND_KINDS.install.minutes} for installs (pip, package managers, apt, Python), ${COMMAND_KINDS.django.minutes} for the Django commands (check, migrate, collectstatic), ${COMMAND_KINDS.archive.minutes} for archives, ${COMMAND_KINDS.probe.minutes} for version probes`
     );
+  });
+
+  it('gives a stopped command the 2 s between SIGTERM and SIGKILL that README and SECURITY.md state', () => {
+    // Shorter than the runner's own 2.5 s between its SIGTERM and SIGKILL of the action.
+    expect(KILL_GRACE_MS).toBe(2000);
+    for (const doc of ['README.md', 'SECURITY.md'])
+      expect(readFileSync(path.join(process.cwd(), doc), 'utf8')).toMatch(
+        /group,? 2 s (after SIGTERM|later)/
+      );
   });
 
   it('replaces every default with command-timeout, and 0 removes the limits', () => {
