@@ -1,6 +1,6 @@
 // Builds the committed bundles. Each entry gets its own folder because ncc splits the lazily
 // loaded @actions/cache and @actions/tool-cache into chunks whose names would collide:
-//   dist/main/ (index.js, chunks, driver.py)   dist/post/ (index.js, chunks)
+//   dist/main/ (index.js, chunks, driver.py, migration_review.py)   dist/post/ (index.js, chunks)
 //   dist/index.js, dist/post.js: one-line entry points that action.yml names.
 // `--out DIR` builds elsewhere (the check-dist test compares that with the committed dist/).
 import { execFileSync } from 'node:child_process';
@@ -34,7 +34,9 @@ try {
       throw new Error(`ncc emitted unexpected files for ${entry.source}: ${unexpected.join(', ')}`);
     }
   }
-  copyFileSync(path.join(root, 'src', 'django', 'driver.py'), path.join(work, 'main', 'driver.py'));
+  // The driver and the module it loads from beside itself.
+  for (const file of ['driver.py', 'migration_review.py'])
+    copyFileSync(path.join(root, 'src', 'django', file), path.join(work, 'main', file));
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   for (const entry of ENTRIES) {

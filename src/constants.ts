@@ -38,7 +38,11 @@ export enum Inputs {
   SmokeTestStatus = 'smoke-test-status',
   Artifact = 'artifact',
   ArtifactName = 'artifact-name',
-  CommandTimeout = 'command-timeout'
+  CommandTimeout = 'command-timeout',
+  MigrationLint = 'migration-lint',
+  MigrateLockTimeout = 'migrate-lock-timeout',
+  MigrateStatementTimeout = 'migrate-statement-timeout',
+  FromArtifact = 'from-artifact'
 }
 
 export enum Outputs {
@@ -57,7 +61,11 @@ export enum Outputs {
   WsgiApplication = 'wsgi-application',
   AsgiApplication = 'asgi-application',
   ServerCommand = 'server-command',
-  ArtifactPath = 'artifact-path'
+  ArtifactPath = 'artifact-path',
+  MigrationsPending = 'migrations-pending',
+  MigrationLintFindings = 'migration-lint-findings',
+  MigrationPlanPath = 'migration-plan-path',
+  AppPath = 'app-path'
 }
 
 export enum State {

@@ -9,6 +9,7 @@ import {
   SERVER_KINDS,
   type ServerKind
 } from './django/server.js';
+import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
 import { ActionError, errorMessage } from './errors.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
@@ -51,7 +52,16 @@ export interface ActionInputs {
   cacheDependencyPath: string[];
   cacheSuffix: string;
   settingsModule: string;
+  /** Apply the pending migrations (`migrate: true`). */
   migrate: boolean;
+  /** `migrate: plan`: review the pending migrations (plan, SQL, lint), apply nothing. */
+  migratePlan: boolean;
+  migrationLint: MigrationLintLevel;
+  /** Seconds; 0 leaves the PostgreSQL server's setting. */
+  migrateLockTimeout: number;
+  migrateStatementTimeout: number;
+  /** Absolute path of the artifact to deploy from; '' when not deploying. */
+  fromArtifact: string;
   collectstatic: boolean;
   updateEnvironment: boolean;
   aptPackages: AptPackage[];
@@ -341,6 +351,12 @@ export function readInputs(env: Env = process.env): ActionInputs {
     );
   }
   const artifact = parseArtifact(readRaw(env, Inputs.Artifact));
+  const fromArtifact = readRaw(env, Inputs.FromArtifact);
+  if (fromArtifact && artifact) {
+    throw new ActionError(
+      `Inputs '${Inputs.FromArtifact}' and '${Inputs.Artifact}' exclude each other: a deploy from an artifact does not build another one. Remove '${Inputs.Artifact}' from the deploy step.`
+    );
+  }
   const artifactName = readRaw(env, Inputs.ArtifactName) || defaultArtifactName(env);
   if (artifact) checkArtifactName(artifactName, artifact);
 
@@ -379,7 +395,26 @@ export function readInputs(env: Env = process.env): ActionInputs {
     cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)),
     cacheSuffix,
     settingsModule,
-    migrate: parseBoolean(Inputs.Migrate, readRaw(env, Inputs.Migrate), true),
+    ...parseMigrate(readRaw(env, Inputs.Migrate)),
+    migrationLint: parseChoice(
+      Inputs.MigrationLint,
+      readRaw(env, Inputs.MigrationLint),
+      MIGRATION_LINT_LEVELS,
+      'warn'
+    ),
+    migrateLockTimeout: parseSeconds(
+      Inputs.MigrateLockTimeout,
+      readRaw(env, Inputs.MigrateLockTimeout),
+      10
+    ),
+    migrateStatementTimeout: parseSeconds(
+      Inputs.MigrateStatementTimeout,
+      readRaw(env, Inputs.MigrateStatementTimeout),
+      300
+    ),
+    fromArtifact: fromArtifact
+      ? resolvePathInput(Inputs.FromArtifact, fromArtifact, workspace, workspace, true)
+      : '',
     collectstatic: parseBoolean(Inputs.Collectstatic, readRaw(env, Inputs.Collectstatic), true),
     updateEnvironment: parseBoolean(
       Inputs.UpdateEnvironment,
@@ -416,6 +451,28 @@ export function readInputs(env: Env = process.env): ActionInputs {
     artifactName,
     commandTimeoutMinutes: parseCommandTimeout(readRaw(env, Inputs.CommandTimeout))
   };
+}
+
+/** `migrate`: a boolean, or `plan` (review without applying). */
+export function parseMigrate(raw: string): { migrate: boolean; migratePlan: boolean } {
+  if (raw.toLowerCase() === 'plan') return { migrate: false, migratePlan: true };
+  if (raw === '' || TRUE_VALUES.includes(raw) || FALSE_VALUES.includes(raw)) {
+    const migrate = parseBoolean(Inputs.Migrate, raw, true);
+    return { migrate, migratePlan: false };
+  }
+  throw new ActionError(`Input '${Inputs.Migrate}' must be true, false or plan (got '${raw}').`);
+}
+
+/** A timeout in seconds: a non-negative number, 0 for none. */
+export function parseSeconds(name: string, raw: string, fallback: number): number {
+  if (raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value) || value > 86400) {
+    throw new ActionError(
+      `Input '${name}' must be a number of seconds from 0 (no timeout) to 86400, such as 10 or 0.5 (got '${raw}').`
+    );
+  }
+  return value;
 }
 
 /** `<repository name>-<short sha>`, else `django-app`. */

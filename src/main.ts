@@ -6,6 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Inputs, Outputs, State } from './constants.js';
 import { buildArtifact } from './django/artifact.js';
+import {
+  checkArtifactPython,
+  deployExpectations,
+  deployInputs,
+  openArtifact,
+  type DeployArtifact
+} from './django/deploy.js';
+import { publishReview, type MigrationReview } from './django/migration-review.js';
 import { runDjango, type DjangoReport } from './django/driver.js';
 import {
   installServer,
@@ -187,18 +195,59 @@ async function runServer(
   return `${kind}==${install.version}`;
 }
 
+/** Deploy mode: the unpacked artifact, its outputs set; undefined without from-artifact. */
+async function openDeploy(
+  inputs: ActionInputs,
+  phases: Phases,
+  outputs: OutputValues
+): Promise<DeployArtifact | undefined> {
+  if (!inputs.fromArtifact) return undefined;
+  const deploy = await phases.run(
+    'from-artifact',
+    () => openArtifact(inputs.fromArtifact, process.env.RUNNER_TEMP || os.tmpdir()),
+    d =>
+      `${path.basename(d.archive)} (sha256 ${d.sha256.slice(0, 12)}${d.manifest.gitSha ? `, commit ${d.manifest.gitSha.slice(0, 7)}` : ''}) ${d.reused ? 'already unpacked' : 'unpacked'} in ${d.appDir}; Python ${d.manifest.pythonVersion}, Django ${d.manifest.djangoVersion}, ${d.manifest.wheels.length} wheels`
+  );
+  outputs[Outputs.AppPath] = deploy.appDir;
+  outputs[Outputs.ArtifactPath] = deploy.archive;
+  if (deploy.manifest.serverCommand) outputs[Outputs.ServerCommand] = deploy.manifest.serverCommand;
+  return deploy;
+}
+
+/** The migration review: annotations on the checkout's files, plan files, outputs, summary. */
+function recordReview(
+  review: MigrationReview,
+  given: ActionInputs,
+  outputs: OutputValues,
+  details: SummaryDetails
+): void {
+  const published = publishReview(review, {
+    projectDir: given.workingDirectory,
+    workspace: given.workspace,
+    planDir: path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'setup-django')
+  });
+  outputs[Outputs.MigrationsPending] = published.pending;
+  outputs[Outputs.MigrationLintFindings] = published.findings;
+  outputs[Outputs.MigrationPlanPath] = published.planPath;
+  details.migrationReview = review;
+}
+
 export async function run(): Promise<void> {
   const phases = new Phases();
   const outputs: OutputValues = {};
   const details: SummaryDetails = {};
   let failure: string | undefined;
   try {
-    const inputs = readInputs();
-    if (inputs.token) core.setSecret(inputs.token);
-    configureCommandTimeout(inputs.commandTimeoutMinutes);
+    const given = readInputs();
+    if (given.token) core.setSecret(given.token);
+    configureCommandTimeout(given.commandTimeoutMinutes);
     const platform = detectPlatform();
     // Everything the inputs name is checked before the first command or download.
-    const { versionSource: source } = preflight(inputs, platform);
+    const checked = preflight(given, platform);
+    const deploy = await openDeploy(given, phases, outputs);
+    const inputs = deploy ? deployInputs(given, deploy) : given;
+    // Deploy mode: the Python version and requirements files of the unpacked artifact.
+    const { versionSource: source } = deploy ? preflight(inputs, platform) : checked;
 
     // OS libraries do not depend on Python: they start at once and run alongside.
     const apt = startApt(inputs, platform, phases);
@@ -215,6 +264,7 @@ export async function run(): Promise<void> {
       p => `${p.version} (${ORIGIN_TEXT[p.origin]}: ${p.executable})`
     );
     noticeDisagreement(inputs, source, python);
+    if (deploy) await checkArtifactPython(deploy, python);
     // A tool-cache build may find libpython only through LD_LIBRARY_PATH (setup-python exports it
     // too): children of this step get it now, later steps with the rest of the environment.
     const pythonEnv =
@@ -227,7 +277,14 @@ export async function run(): Promise<void> {
 
     const provision = await phases.run(
       'venv',
-      () => provisionVenv(inputs, python, platform, apt),
+      () =>
+        provisionVenv(
+          inputs,
+          python,
+          platform,
+          apt,
+          deploy && { dir: deploy.wheelhouse, dependencyHash: deploy.dependencyHash }
+        ),
       describeVenv
     );
     const { venv, cacheHit, cacheKey } = provision;
@@ -257,6 +314,12 @@ export async function run(): Promise<void> {
           checkFailLevel: inputs.checkFailLevel,
           checkMigrations: inputs.checkMigrations,
           database: inputs.migrateDatabase,
+          migratePlan: inputs.migratePlan,
+          migrationLint: inputs.migrationLint,
+          lockTimeout: inputs.migrateLockTimeout,
+          statementTimeout: inputs.migrateStatementTimeout,
+          expect: deploy && deployExpectations(deploy, inputs.settingsModule),
+          onReview: review => recordReview(review, given, outputs, details),
           env: oracleEnv,
           tempDir: process.env.RUNNER_TEMP
         }),

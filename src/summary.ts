@@ -1,6 +1,7 @@
 // The job summary: what each phase did and how long it took, then the outputs.
 import * as core from '@actions/core';
 import type { CheckFinding } from './django/driver.js';
+import { reviewHtml, type MigrationReview } from './django/migration-review.js';
 import type { OutputValues } from './outputs.js';
 import type { PhaseRecord } from './phases.js';
 
@@ -21,6 +22,8 @@ function escapeCell(text: string): string {
 export interface SummaryDetails {
   checks?: CheckFinding[];
   migrationsApplied?: string[];
+  /** The pending migrations with their SQL and lint findings (migrate: true or plan). */
+  migrationReview?: MigrationReview;
 }
 
 export function buildSummary(
@@ -55,6 +58,7 @@ export function buildSummary(
       `<ul>${details.migrationsApplied.map(name => `<li><code>${escapeCell(name)}</code></li>`).join('')}</ul>`
     );
   }
+  if (details.migrationReview) summary.addRaw(reviewHtml(details.migrationReview), true);
   if (details.checks?.length) {
     summary.addHeading('System check findings', 3);
     summary.addTable([

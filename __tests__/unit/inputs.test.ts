@@ -68,8 +68,8 @@ describe('readInputs', () => {
   it.each(['yes', 'treu', '1', 'on'])(
     'rejects the boolean %j naming the input and the accepted values',
     value => {
-      expect(() => readInputs(env({ migrate: value }))).toThrow(
-        `Input 'migrate' must be a boolean: one of true, True, TRUE, false, False, FALSE (got '${value}').`
+      expect(() => readInputs(env({ collectstatic: value }))).toThrow(
+        `Input 'collectstatic' must be a boolean: one of true, True, TRUE, false, False, FALSE (got '${value}').`
       );
     }
   );
@@ -272,6 +272,57 @@ describe('package-manager and dependency-groups', () => {
     });
     expect(() => readInputs(env({ 'pipenv-version': '>=2024' }))).toThrow(
       "Input 'pipenv-version' must be a version such as 2.1.3, or 2.1 for any 2.1.x (got '>=2024')."
+    );
+  });
+
+  it('reads migrate as true, false or plan, and the review inputs with their defaults', () => {
+    expect(readInputs(env())).toMatchObject({
+      migrate: true,
+      migratePlan: false,
+      migrationLint: 'warn',
+      migrateLockTimeout: 10,
+      migrateStatementTimeout: 300,
+      fromArtifact: ''
+    });
+    expect(readInputs(env({ migrate: 'plan' }))).toMatchObject({
+      migrate: false,
+      migratePlan: true
+    });
+    expect(readInputs(env({ migrate: 'false' }))).toMatchObject({
+      migrate: false,
+      migratePlan: false
+    });
+    const chosen = readInputs(
+      env({
+        'migration-lint': 'error',
+        'migrate-lock-timeout': '0.5',
+        'migrate-statement-timeout': '0',
+        'from-artifact': '/home/runner/work/_temp/artifact/site.tar.gz'
+      })
+    );
+    expect(chosen).toMatchObject({
+      migrationLint: 'error',
+      migrateLockTimeout: 0.5,
+      migrateStatementTimeout: 0,
+      fromArtifact: '/home/runner/work/_temp/artifact/site.tar.gz'
+    });
+    expect(readInputs(env({ 'from-artifact': 'build/site.tar.gz' })).fromArtifact).toBe(
+      path.join(workspace, 'build', 'site.tar.gz')
+    );
+  });
+
+  it.each([
+    ['migrate', 'yes', "Input 'migrate' must be true, false or plan (got 'yes')."],
+    ['migration-lint', 'strict', "Input 'migration-lint' must be one of none, warn, error"],
+    ['migrate-lock-timeout', '-1', "Input 'migrate-lock-timeout' must be a number of seconds"],
+    ['migrate-statement-timeout', '5m', "Input 'migrate-statement-timeout' must be a number"]
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(() => readInputs(env({ [name]: value }))).toThrow(message);
+  });
+
+  it('refuses from-artifact together with artifact', () => {
+    expect(() => readInputs(env({ 'from-artifact': 'a.tar.gz', artifact: 'true' }))).toThrow(
+      /'from-artifact' and 'artifact' exclude each other/
     );
   });
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Inputs } from '../constants.js';
 import { execCommand } from '../exec.js';
 import { ActionError, tail } from '../errors.js';
+import type { MigrationLintLevel, MigrationReview, PlannedMigration } from './migration-review.js';
 
 export interface DjangoOptions {
   python: string;
@@ -18,6 +19,16 @@ export interface DjangoOptions {
   checkFailLevel: 'ERROR' | 'WARNING';
   checkMigrations: boolean;
   database: string;
+  /** `migrate: plan`: review the pending migrations, apply nothing. */
+  migratePlan?: boolean;
+  migrationLint?: MigrationLintLevel;
+  /** PostgreSQL session timeouts for migrate, seconds; 0 leaves the server's. */
+  lockTimeout?: number;
+  statementTimeout?: number;
+  /** Deploying an artifact: what the build had (the driver fails before any phase otherwise). */
+  expect?: { djangoVersion?: string; settingsModule?: string };
+  /** Called with the migration review whenever the driver reports one, on failure too. */
+  onReview?: (review: MigrationReview) => void;
   /** Added to the driver's environment (LD_LIBRARY_PATH for the Oracle client). */
   env?: Record<string, string>;
   tempDir?: string;
@@ -52,6 +63,8 @@ export interface DjangoReport {
   checks: CheckFinding[];
   missing_migrations: Record<string, string[]> | null;
   migrations: { planned: string[]; applied: string[] } | null;
+  migration_plan?: PlannedMigration[] | null;
+  lint?: MigrationReview['lint'];
   static: { copied: number; unmodified: number; post_processed: number; total: number } | null;
   timings: Record<string, number>;
 }
@@ -62,6 +75,10 @@ interface DriverFailure {
   secrets?: string[];
   settings_module?: string;
   checks?: CheckFinding[];
+  migration_plan?: PlannedMigration[] | null;
+  lint?: MigrationReview['lint'];
+  migrations?: { planned: string[]; applied: string[] } | null;
+  databases?: Record<string, DatabaseSummary>;
 }
 
 /** driver.py sits beside this module in src/ and beside the bundle in dist/. */
@@ -148,7 +165,37 @@ export function driverArgs(options: DjangoOptions, resultFile: string): string[]
   args.push('--database', options.database);
   args.push('--check', options.check, '--check-fail-level', options.checkFailLevel);
   if (options.checkMigrations) args.push('--check-migrations');
+  args.push(...reviewArgs(options));
   return args;
+}
+
+/** The driver arguments of the migration review and the artifact expectations. */
+export function reviewArgs(options: DjangoOptions): string[] {
+  const args: string[] = [];
+  if (options.migratePlan && !options.migrate) args.push('--migrate-plan');
+  args.push('--migration-lint', options.migrationLint ?? 'warn');
+  args.push('--lock-timeout', String(options.lockTimeout ?? 0));
+  args.push('--statement-timeout', String(options.statementTimeout ?? 0));
+  if (options.expect?.djangoVersion) args.push('--expect-django', options.expect.djangoVersion);
+  if (options.expect?.settingsModule) args.push('--expect-settings', options.expect.settingsModule);
+  return args;
+}
+
+/** The review in a driver report (success or failure), when it planned migrations. */
+export function reviewOf(
+  report: DjangoReport | DriverFailure,
+  options: DjangoOptions
+): MigrationReview | undefined {
+  if (!report.migration_plan) return undefined;
+  const database = report.databases?.[options.database];
+  return {
+    plan: report.migration_plan,
+    lint: report.lint ?? null,
+    database: options.database,
+    engine: database?.engine ?? null,
+    applied: report.migrations?.applied ?? [],
+    planOnly: !options.migrate
+  };
 }
 
 export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
@@ -182,6 +229,8 @@ export async function runDjango(options: DjangoOptions): Promise<DjangoReport> {
       );
     }
     annotateChecks(report.checks ?? []);
+    const review = reviewOf(report, options);
+    if (review) options.onReview?.(review);
     if (!report.ok) throw driverError(report);
     return report;
   } finally {

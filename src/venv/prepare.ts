@@ -25,6 +25,8 @@ export interface VenvPlan {
   toolVersions?: Partial<Record<PackageManagerName, string>>;
   /** Keep a pinned manager's tool venv in the actions cache. */
   cacheTools?: boolean;
+  /** Extra pip install options (deploy mode: the wheelhouse only). */
+  pipArgs?: string[];
 }
 
 export interface VenvResult {
@@ -91,7 +93,7 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
       specs,
       cwd: plan.projectDir,
       basePython: fast ? plan.python.executable : undefined,
-      extra: fast && seed.pipWheel ? [seed.pipWheel] : []
+      extra: [...(plan.pipArgs ?? []), ...(fast && seed.pipWheel ? [seed.pipWheel] : [])]
     });
   }
 }

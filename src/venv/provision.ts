@@ -63,6 +63,11 @@ export function globDependencyFiles(patterns: string[], projectDir: string): str
   return [...files].sort();
 }
 
+/** pip reads nothing but the wheelhouse: no index, no pip.conf or PIP_* settings. */
+export function wheelhouseOnlyArgs(dir: string): string[] {
+  return ['--isolated', '--no-index', '--find-links', dir];
+}
+
 async function validateRestored(
   venvPath: string,
   python: PythonInstall
@@ -78,7 +83,9 @@ export async function provisionVenv(
   python: PythonInstall,
   platform: Platform,
   /** What an install must wait for (apt packages: builds may need their headers). */
-  beforeInstall: Promise<unknown> = Promise.resolve()
+  beforeInstall: Promise<unknown> = Promise.resolve(),
+  /** Deploy mode: install from this wheelhouse only, keyed by its content hash. */
+  wheelhouse?: { dir: string; dependencyHash: string }
 ): Promise<ProvisionResult> {
   const source = resolveDependencySource({
     choice: inputs.packageManager,
@@ -98,7 +105,9 @@ export async function provisionVenv(
     inputs.cacheDependencyPath.length > 0
       ? globDependencyFiles(inputs.cacheDependencyPath, inputs.workingDirectory)
       : source.dependencyFiles;
-  const dependencyHash = dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
+  const dependencyHash =
+    wheelhouse?.dependencyHash ??
+    dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
   const cacheKey = buildCacheKey({
     platform,
     pythonVersion: python.version,
@@ -116,7 +125,8 @@ export async function provisionVenv(
     dependencyHash,
     toolsDir: defaultToolsDir(),
     toolVersions: inputs.managerVersions,
-    cacheTools: inputs.cache
+    cacheTools: inputs.cache,
+    pipArgs: wheelhouse ? wheelhouseOnlyArgs(wheelhouse.dir) : undefined
   };
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };
