@@ -133,7 +133,9 @@ describe('each lint rule on PostgreSQL, after release 1', () => {
   });
 
   it('names the safe pattern and the table and column', () => {
-    const remove = report.migration_plan!.find(m => m.label.endsWith('0002_remove_customer_legacy_code'))!;
+    const remove = report.migration_plan!.find(m =>
+      m.label.endsWith('0002_remove_customer_legacy_code')
+    )!;
     expect(remove.file).toBe('shop/migrations/0002_remove_customer_legacy_code.py');
     expect(remove.findings[0].message).toMatch(/shop_customer\.legacy_code/);
     expect(remove.findings[0].fix).toMatch(/SeparateDatabaseAndState.*later release/);
@@ -142,14 +144,20 @@ describe('each lint rule on PostgreSQL, after release 1', () => {
   });
 
   it('an opt-out needs a reason: with one it is allowed, without it still counts', () => {
-    const allowed = report.migration_plan!.find(m => m.label.endsWith('0012_remove_order_comment'))!;
-    expect(allowed.findings[0].allow_reason).toBe('Order.comment has not been read since release 1');
+    const allowed = report.migration_plan!.find(m =>
+      m.label.endsWith('0012_remove_order_comment')
+    )!;
+    expect(allowed.findings[0].allow_reason).toBe(
+      'Order.comment has not been read since release 1'
+    );
     const bare = report.migration_plan!.find(m => m.label.endsWith('0013_remove_order_total'))!;
     expect(bare.findings[0].message).toMatch(/needs a reason after '--'/);
   });
 
   it('shows the SQL sqlmigrate prints for PostgreSQL, applying nothing', () => {
-    const remove = report.migration_plan!.find(m => m.label.endsWith('0002_remove_customer_legacy_code'))!;
+    const remove = report.migration_plan!.find(m =>
+      m.label.endsWith('0002_remove_customer_legacy_code')
+    )!;
     expect(remove.sql).toBe(
       [
         'BEGIN;',
@@ -199,10 +207,15 @@ describe('migration-lint error', () => {
     expect(report.error!.message).toMatch(
       /shop\.0002_remove_customer_legacy_code \(remove-field at shop\/migrations\/0002_remove_customer_legacy_code\.py:13\).*Nothing was migrated/
     );
-    expect(report.migration_plan!.map(m => m.label)).toEqual(['shop.0002_remove_customer_legacy_code']);
+    expect(report.migration_plan!.map(m => m.label)).toEqual([
+      'shop.0002_remove_customer_legacy_code'
+    ]);
     const db = { ...postgres, url };
     expect(
-      psqlSync(db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'")
+      psqlSync(
+        db,
+        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'"
+      )
     ).toBe('1');
     expect(psqlSync(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'")).toBe('1');
     // warn applies it.
@@ -210,7 +223,10 @@ describe('migration-lint error', () => {
     expect(applied.ok).toBe(true);
     expect(applied.migrations!.applied).toEqual(['shop.0002_remove_customer_legacy_code']);
     expect(
-      psqlSync(db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'")
+      psqlSync(
+        db,
+        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'"
+      )
     ).toBe('0');
   });
 });
@@ -230,7 +246,12 @@ describe('the PostgreSQL lock timeout', () => {
     // Another session reads the table inside a long transaction (a running release would).
     holder = spawn(
       path.join(postgres.binDir, 'psql'),
-      ['-X', '-c', 'BEGIN; LOCK TABLE shop_customer IN ACCESS SHARE MODE; SELECT pg_sleep(120);', url],
+      [
+        '-X',
+        '-c',
+        'BEGIN; LOCK TABLE shop_customer IN ACCESS SHARE MODE; SELECT pg_sleep(120);',
+        url
+      ],
       { stdio: 'ignore', env: { ...process.env, PGSSLMODE: 'disable' } }
     );
     const db = { ...postgres, url };
@@ -240,7 +261,11 @@ describe('the PostgreSQL lock timeout', () => {
       await new Promise(resolve => setTimeout(resolve, 100));
     expect(psqlSync(db, lockQuery)).not.toBe('0');
 
-    const report = runDriver(dir, ['--migrate', '--lock-timeout', '1', '--statement-timeout', '0'], url);
+    const report = runDriver(
+      dir,
+      ['--migrate', '--lock-timeout', '1', '--statement-timeout', '0'],
+      url
+    );
     expect(report.ok).toBe(false);
     expect(report.error!.code).toBe('migration_timeout');
     expect(report.error!.message).toMatch(
@@ -249,7 +274,10 @@ describe('the PostgreSQL lock timeout', () => {
     expect(report.timeouts!.applied).toBe(true);
     holder.kill('SIGTERM');
     expect(
-      psqlSync(db, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'")
+      psqlSync(
+        db,
+        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy_code'"
+      )
     ).toBe('1');
     expect(psqlSync(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'")).toBe('1');
   });
