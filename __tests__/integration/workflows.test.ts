@@ -125,6 +125,63 @@ describe('the reusable pipeline', () => {
     ).toMatchObject({ with: { artifact: true } });
   });
 
+  it.each(['pre-production', 'production'])(
+    'the %s job deploys the artifact: provision, plan and lint, migrate, then the deploy command',
+    environment => {
+      const job = pipeline.jobs[`deploy-${environment}`];
+      const steps = job.steps as {
+        name?: string;
+        uses?: string;
+        id?: string;
+        if?: string;
+        env?: Record<string, string>;
+        with?: Record<string, string>;
+      }[];
+      const index = (predicate: (step: (typeof steps)[number]) => boolean): number =>
+        steps.findIndex(predicate);
+      const download = index(s => s.uses?.startsWith('actions/download-artifact') ?? false);
+      const provision = index(s => s.name === `Provision ${environment}`);
+      const plan = index(s => s.id === 'plan');
+      const migrate = index(s => s.id === 'migrate');
+      const deploy = index(s => s.name?.startsWith('Deploy to') ?? false);
+      expect([download, provision, plan, migrate, deploy].every(i => i >= 0)).toBe(true);
+      expect(download < provision && provision < plan && plan < migrate && migrate < deploy).toBe(
+        true
+      );
+      expect(steps[provision].if).toContain(`inputs.${environment}-provision-command != ''`);
+      expect(steps[provision].env).toMatchObject({
+        DATABASE_URL: '${{ secrets.DATABASE_URL }}',
+        DEPLOY_TOKEN: '${{ secrets.DEPLOY_TOKEN }}'
+      });
+      for (const step of [steps[plan], steps[migrate]]) {
+        expect(step.uses).toMatch(/^setup-django\/setup-django@/);
+        expect(step.with!['from-artifact']).toBe(
+          '${{ runner.temp }}/artifact/${{ needs.build.outputs.artifact-file }}'
+        );
+        expect(step.env).toEqual({ DATABASE_URL: '${{ secrets.DATABASE_URL }}' });
+      }
+      expect(steps[plan].with).toMatchObject({
+        migrate: 'plan',
+        'migration-lint': '${{ inputs.migration-lint }}'
+      });
+      expect(steps[migrate].with).toMatchObject({ migrate: true });
+    }
+  );
+
+  it('production refuses before migrating when the lint level is error and a finding exists', () => {
+    const steps = pipeline.jobs['deploy-production'].steps as {
+      name?: string;
+      id?: string;
+      if?: string;
+    }[];
+    const guard = steps.findIndex(s => s.name === 'Refuse unsafe migrations in production');
+    expect(guard).toBeGreaterThan(steps.findIndex(s => s.id === 'plan'));
+    expect(guard).toBeLessThan(steps.findIndex(s => s.id === 'migrate'));
+    expect(steps[guard].if).toBe(
+      "${{ inputs.migration-lint == 'error' && steps.plan.outputs.migration-lint-findings != '0' }}"
+    );
+  });
+
   it.each([...workflowFiles, 'examples/pipeline-caller.yml'])(
     '%s puts no ${{ inputs }} or ${{ secrets }} straight into a run: script',
     file => {
