@@ -4,7 +4,15 @@
 // comment, migration-lint error refusing before anything is applied, and a PostgreSQL lock held
 // by another session failing migrate within migrate-lock-timeout.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { psqlSync, startPostgres, type PostgresServer } from '../helpers/postgres.js';
@@ -195,6 +203,32 @@ describe('on SQLite', () => {
   });
 });
 
+describe('third-party migrations', () => {
+  it('are shown with their findings but not counted (the project cannot opt out in them)', () => {
+    const dir = project();
+    expect(runDriver(dir, ['--migrate']).ok).toBe(true);
+    // Back to before Django's own auth.0012 (an AlterField widening first_name).
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
+    delete env.DATABASE_URL;
+    const back = spawnSync(python, ['manage.py', 'migrate', 'auth', '0011', '--noinput', '-v0'], {
+      cwd: dir,
+      env: { ...env, DJANGO_SETTINGS_MODULE: 'lintsite.settings' },
+      encoding: 'utf8'
+    });
+    expect(back.stderr).toBe('');
+    const report = runDriver(dir, ['--migrate-plan', '--migration-lint', 'error']);
+    expect(report.ok).toBe(true);
+    const auth = report.migration_plan!.find(
+      m => m.label === 'auth.0012_alter_user_first_name_max_length'
+    )!;
+    expect(path.isAbsolute(auth.file)).toBe(true);
+    expect(
+      auth.findings.map(f => [f.rule, (f as Finding & { external: boolean }).external])
+    ).toEqual([['alter-field-type', true]]);
+    expect(report.lint!.findings).toBe(0);
+  });
+});
+
 describe('migration-lint error', () => {
   it('refuses before anything is applied: the database is untouched', () => {
     const dir = project();
@@ -280,5 +314,30 @@ describe('the PostgreSQL lock timeout', () => {
       )
     ).toBe('1');
     expect(psqlSync(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'")).toBe('1');
+  });
+
+  it('a statement running longer than migrate-statement-timeout fails naming the migration', () => {
+    const dir = project();
+    const url = freshDatabase();
+    writeFileSync(
+      path.join(dir, 'shop', 'migrations', '0002_slow.py'),
+      [
+        'from django.db import migrations',
+        '',
+        '',
+        'class Migration(migrations.Migration):',
+        "    dependencies = [('shop', '0001_initial')]",
+        "    operations = [migrations.RunSQL('SELECT pg_sleep(5)', migrations.RunSQL.noop)]",
+        ''
+      ].join('\n')
+    );
+    const report = runDriver(dir, ['--migrate', '--statement-timeout', '0.5'], url);
+    expect(report.error?.code).toBe('migration_timeout');
+    expect(report.error!.message).toMatch(
+      /Migration shop\.0002_slow ran a statement longer than the statement timeout \(migrate-statement-timeout: 0\.5 s\)/
+    );
+    expect(
+      psqlSync({ ...postgres, url }, "SELECT name FROM django_migrations WHERE app = 'shop'")
+    ).toBe('0001_initial');
   });
 });
