@@ -77,6 +77,17 @@ describe('PostgreSQL', () => {
     expect(errors(result)).toBe('');
     expect(Number(result.outputs['migrations-applied'])).toBeGreaterThan(5);
     expect(result.stdout).toContain(`::add-mask::${postgres.password}`);
+    // The log and the summary name the database migrated (never the user or the password).
+    const { hostname, port, pathname } = new URL(postgres.url);
+    const where = `postgresql ${hostname}:${port}${pathname}`;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${result.outputs['migrations-applied']} migrations applied to ${where.replace(/\./g, '\\.')}\\.$`,
+        'm'
+      )
+    );
+    expect(result.summary).toContain(`Database migrated: <code>${where}</code>`);
+    expect(annotations(result, 'notice').join('\n')).not.toMatch(/not on this runner/);
     const tables = await execFileAsync(
       'psql',
       [
@@ -116,7 +127,13 @@ describe('the server, its smoke test and the artifact', () => {
       'gunicorn mysite.wsgi:application --bind 0.0.0.0:8000'
     );
     expect(result.outputs['wsgi-application']).toBe('mysite.wsgi.application');
+    // The dotted path, whatever the server: a shell-ready form is only in server-command.
+    expect(result.outputs['asgi-application']).toBe('mysite.asgi.application');
     expect(result.summary).toMatch(/GET \/ → 200/);
+    expect(result.stdout).toMatch(
+      /^Server: gunicorn \S+ (installed into|already in) the venv; serve with: gunicorn mysite\.wsgi:application --bind 0\.0\.0\.0:8000$/m
+    );
+    expect(result.stdout).toMatch(/^Smoke test passed: GET \/ answered 200 in \d+ ms\.$/m);
     const env = laterStepEnv(result);
     const { stdout } = await execFileAsync('gunicorn', ['--version'], { env, cwd: workspace });
     expect(stdout).toMatch(/gunicorn/);
@@ -128,7 +145,7 @@ describe('the server, its smoke test and the artifact', () => {
     expect(result.outputs['server-command']).toBe(
       'uvicorn mysite.asgi:application --host 0.0.0.0 --port 8000'
     );
-    expect(result.outputs['asgi-application']).toMatch(/^mysite\.asgi/);
+    expect(result.outputs['asgi-application']).toBe('mysite.asgi.application');
   });
 
   it('a view that returns 500 fails the smoke test with the status', async () => {

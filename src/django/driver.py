@@ -17,7 +17,8 @@ The result JSON is written to --result (stdout belongs to the project), even on 
         "static_url", "wsgi_application", "asgi_application",
         "databases": {alias: {engine, name, host, port, user}}, "secrets": [db passwords],
         "checks": [{id, level, msg, hint, obj}], "missing_migrations": {app: [ops]} | null,
-        "migrations": {"planned": ["app.name"], "applied": [...]} | null,
+        "migrations": {"planned": ["app.name"], "applied": [...],
+            "database": {alias, vendor, engine, name, host, port}} | null,
         "static": {"copied", "unmodified", "post_processed", "total"} | null,
         "timings": {"setup", "check", "check_migrations", "migrate", "collectstatic": secs}}
     failure, exit 2: the same keys as far as known, "ok": false and
@@ -472,6 +473,19 @@ def database_summary(config):
     }
 
 
+def database_identity(alias, connection):
+    """Which database migrate ran against, from the live connection (never the password)."""
+    summary = database_summary(connection.settings_dict)
+    return {
+        "alias": alias,
+        "vendor": connection.vendor,
+        "engine": summary["engine"],
+        "name": summary["name"],
+        "host": summary["host"],
+        "port": summary["port"],
+    }
+
+
 def database_secrets(databases):
     secrets = []
     for config in databases.values():
@@ -688,7 +702,11 @@ def run_migrations(ctx):
 
     alias = ctx.opts.database
     connection = connect(ctx, alias)
-    migrations = {"planned": plan_migrations(connection), "applied": []}
+    migrations = {
+        "planned": plan_migrations(connection),
+        "applied": [],
+        "database": database_identity(alias, connection),
+    }
     ctx.report["migrations"] = migrations
     with ApplyRecorder(migrations["applied"]) as recorder:
         try:
