@@ -109,13 +109,7 @@ function findManagePyBelow(dir: string): string[] {
  * Django phase says so later (with everything else it found).
  */
 export function assertProjectDir(projectDir: string, workspace: string): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(projectDir).isDirectory();
-  } catch {
-    isDirectory = false;
-  }
-  if (!isDirectory) {
+  if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
     const below = findManagePyBelow(workspace);
     const given = path.relative(workspace, projectDir) || '.';
     throw new ActionError(
