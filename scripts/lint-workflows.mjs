@@ -108,9 +108,7 @@ async function githubParserMessages(shown, text, action) {
   if (!action && result.value && result.context.errors.getErrors().length === 0) {
     await parser.convertWorkflowTemplate(result.context, result.value);
   }
-  return result.context.errors
-    .getErrors()
-    .map((/** @type {{ message: string }} */ e) => e.message);
+  return result.context.errors.getErrors().map((/** @type {{ message: string }} */ e) => e.message);
 }
 
 /**

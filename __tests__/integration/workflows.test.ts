@@ -116,7 +116,7 @@ describe('the same checks everywhere', () => {
     expect(read('README.md')).toContain('bash .ci/run');
   });
 
-  it("package.json engines asks for the Node that action.yml runs (runs.using)", () => {
+  it('package.json engines asks for the Node that action.yml runs (runs.using)', () => {
     const action = yamlOf('action.yml');
     const pkg = JSON.parse(read('package.json'));
     const major = /^node(\d+)$/.exec(action.runs.using)?.[1];
