@@ -236,6 +236,13 @@ describe('Oracle Instant Client', () => {
     });
     expect(errors(again)).toBe('');
     expect(server.requests.length).toBe(before);
+    // One log line each: where the client came from, whether it was verified, where it is.
+    const oracleLine = (stdout: string): string | undefined =>
+      stdout.split('\n').find(line => /^Oracle Instant Client .*verified, at /.test(line));
+    expect(oracleLine(result.stdout)).toBe(
+      `Oracle Instant Client ${VERSION}, downloaded, SHA-256 verified, at ${clientPath}.`
+    );
+    expect(oracleLine(again.stdout)).toMatch(/^Oracle Instant Client \S+, from the tool cache, /);
   });
 
   it('a checksum mismatch fails, leaving nothing in the tool cache', async () => {
