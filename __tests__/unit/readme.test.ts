@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -38,6 +39,24 @@ describe('README.md', () => {
     expect(JSON.parse(read('package.json')).scripts.pretest).toBe(
       'node scripts/check-prerequisites.mjs'
     );
+  });
+
+  it('npm test’s pretest fails at once with the install command when a prerequisite is missing', () => {
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'scripts', 'check-prerequisites.mjs')],
+      {
+        env: { PATH: path.join(root, 'no-such-dir'), PG_BINDIR: path.join(root, 'no-such-dir') },
+        encoding: 'utf8',
+        timeout: 20000
+      }
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^npm test needs what this machine lacks: PostgreSQL server binaries \(initdb, pg_ctl\), gcc, /
+    );
+    expect(run.stderr).toContain(installCommand());
+    expect(run.stderr).toContain('sudo bash .ci/run');
   });
 
   it('has a table of contents whose links all lead to a heading', () => {
