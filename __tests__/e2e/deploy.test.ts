@@ -1,7 +1,15 @@
 // Deploy-ready Django through the bundled action: checks, the migration guard, a real
 // PostgreSQL, the WSGI/ASGI server with its smoke test, the artifact, and the Oracle client.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +63,48 @@ describe('system checks and the migration guard', () => {
     expect(errors(result)).toMatch(/Models changed without a migration in: blog/);
     const relaxed = await runSetupDjango(workspace, { collectstatic: 'false' });
     expect(errors(relaxed)).toBe('');
+  });
+});
+
+describe('the database in view', () => {
+  it('a notice names a migrated database that is not on this runner', async () => {
+    // A SQLite file behind a backend that reports a server's vendor and HOST: what a shared
+    // database looks like to the action, without sending anything off this machine.
+    const workspace = makeWorkspace(fixtureProject('crlf'));
+    const backend = path.join(workspace, 'crlfsite', 'faraway');
+    mkdirSync(backend);
+    writeFileSync(path.join(backend, '__init__.py'), '');
+    writeFileSync(
+      path.join(backend, 'base.py'),
+      [
+        'from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper',
+        '',
+        '',
+        'class DatabaseWrapper(SQLiteWrapper):',
+        '    vendor = "faraway"',
+        ''
+      ].join('\n')
+    );
+    appendFileSync(
+      path.join(workspace, 'crlfsite', 'settings.py'),
+      '\nDATABASES["default"].update(ENGINE="crlfsite.faraway", HOST="db.example.com", PORT="5432", USER="app", PASSWORD="s3cret-pw")\n'
+    );
+    const result = await runSetupDjango(workspace, { collectstatic: 'false' });
+    expect(errors(result)).toBe('');
+    const where = `faraway db.example.com:5432/${path.join(workspace, 'db.sqlite3')}`;
+    expect(result.stdout).toMatch(
+      new RegExp(`^\\d+ migrations applied to ${where.replace(/[./]/g, '\\$&')}\\.$`, 'm')
+    );
+    expect(
+      result.commands.find(c => c.command === 'notice' && /not on this runner/.test(c.message))
+    ).toMatchObject({
+      properties: { title: 'setup-django: migrate on a remote database' },
+      message: expect.stringContaining(`migrate ran against ${where} (alias 'default')`)
+    });
+    expect(result.summary).toContain(`Database migrated: <code>${where}</code>`);
+    expect(result.summary).toContain('not on this runner');
+    expect(result.stdout.replace(/::add-mask::.*/g, '')).not.toContain('s3cret-pw');
+    expect(result.stdout).not.toMatch(/\bapp@/);
   });
 });
 
