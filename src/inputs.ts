@@ -11,6 +11,7 @@ import {
 } from './django/server.js';
 import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
 import { ActionError, errorMessage } from './errors.js';
+import { nearestName, unquotedVersionHint } from './suggest.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
 import {
@@ -103,7 +104,10 @@ export function parseChoice<T extends string>(
   if (raw === '') return fallback;
   const match = accepted.find(value => value.toLowerCase() === raw.toLowerCase());
   if (match === undefined) {
-    throw new ActionError(`Input '${name}' must be one of ${accepted.join(', ')} (got '${raw}').`);
+    const guess = nearestName(raw, accepted);
+    throw new ActionError(
+      `Input '${name}' must be one of ${accepted.join(', ')} (got '${raw}'${guess ? `: did you mean '${guess}'?` : ''}).`
+    );
   }
   return match;
 }
@@ -177,9 +181,18 @@ export function checkUnknownInputs(env: Env): void {
     .filter(key => key.startsWith('INPUT_') && !known.has(key))
     .map(key => key.slice('INPUT_'.length).toLowerCase());
   if (unknown.length > 0) {
+    const named = unknown.map(name => {
+      const guess = nearestName(name, KNOWN_INPUTS);
+      if (!guess) return `'${name}'`;
+      return unknown.length === 1
+        ? `'${name}': did you mean '${guess}'?`
+        : `'${name}' (did you mean '${guess}'?)`;
+    });
+    const list = named.join(', ');
     throw new ActionError(
-      `Unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map(n => `'${n}'`).join(', ')}. ` +
-        `Valid inputs: ${[...KNOWN_INPUTS].sort().join(', ')}. Check the spelling under 'with:'.`
+      `Unknown input${unknown.length > 1 ? 's' : ''} ${list}${/\?$/.test(list) ? '' : '.'} ` +
+        `Valid inputs: ${[...KNOWN_INPUTS].sort().join(', ')}. Check the spelling under 'with:'.`,
+      'setup-django: unknown input'
     );
   }
 }
@@ -297,6 +310,8 @@ export function readInputs(env: Env = process.env): ActionInputs {
     );
   }
   const pythonVersion = readRaw(env, Inputs.PythonVersion);
+  const unquoted = unquotedVersionHint(Inputs.PythonVersion, pythonVersion);
+  if (unquoted) throw new ActionError(unquoted, 'setup-django: python-version');
   if (pythonVersion !== '') checkPythonVersionInput(pythonVersion);
   const pythonMirror = readUrl(
     env,

@@ -14,10 +14,11 @@ import {
   type DeployArtifact
 } from './django/deploy.js';
 import { publishReview, type MigrationReview } from './django/migration-review.js';
-import { runDjango, type DjangoReport } from './django/driver.js';
+import { assertProjectDir, runDjango, type DjangoReport } from './django/driver.js';
+import * as decisions from './decisions.js';
 import {
+  asgiApplicationPath,
   installServer,
-  resolveAppSpec,
   serverCommand,
   smokeTest,
   type ServerKind
@@ -40,7 +41,7 @@ import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
 import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { preflight } from './preflight.js';
-import { writeSummary, type SummaryDetails } from './summary.js';
+import { writeSummary, type SummaryDetails, type SummaryFailure } from './summary.js';
 import { exportRequirements } from './venv/managers/export.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
 
@@ -110,6 +111,42 @@ function describeDjango(report: DjangoReport): string {
   return parts.join(', ');
 }
 
+/** The decision lines of the Django phase, and a notice when migrate reached a remote database. */
+function logDjango(report: DjangoReport, projectDir: string): void {
+  core.info(decisions.djangoLine(report));
+  const migrated = decisions.migrationsLine(report);
+  if (migrated) core.info(migrated);
+  const remote = decisions.remoteDatabaseNotice(report);
+  if (remote) core.notice(remote, { title: 'setup-django: migrate on a remote database' });
+  if (report.static_root) {
+    const collected = decisions.staticLine(report, path.resolve(projectDir, report.static_root));
+    if (collected) core.info(collected);
+  }
+}
+
+/** Fails the step with one titled annotation; returns what the failure summary shows. */
+function reportFailure(error: unknown, phases: Phases): SummaryFailure {
+  const failed = phases.records.find(record => record.status === 'failed');
+  const phase = failed?.name ?? (phases.records.length === 0 ? 'inputs' : 'outputs');
+  let message: string;
+  let title: string;
+  if (error instanceof ActionError) {
+    message = error.message;
+    title = error.title;
+    core.error(message, { title });
+  } else {
+    message = `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    title = 'setup-django: unexpected error';
+    core.debug((error as Error)?.stack ?? '');
+    core.error(
+      `${message}\nThis is a bug in setup-django. Please report it at ${REPORT_URL} with the log (re-run with debug logging for the stack trace).`,
+      { title }
+    );
+  }
+  process.exitCode = core.ExitCode.Failure;
+  return { phase, title, message };
+}
+
 /** Marks a promise as handled now (it is awaited later): a failure must not crash the process first. */
 function background<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
@@ -145,7 +182,11 @@ function startApt(inputs: ActionInputs, platform: Platform, phases: Phases): Pro
   return background(
     phases.run(
       'apt',
-      () => installAptPackages(inputs.aptPackages, platform),
+      async () => {
+        const result = await installAptPackages(inputs.aptPackages, platform);
+        core.info(decisions.aptLine(result));
+        return result;
+      },
       r =>
         `${r.installed.length ? `installed ${r.installed.join(' ')}` : 'nothing to install'}${r.skipped.length ? `; already present: ${r.skipped.join(' ')}` : ''}`
     )
@@ -172,10 +213,9 @@ async function runServer(
   );
   const command = serverCommand(kind, app, { projectDir: inputs.workingDirectory });
   outputs[Outputs.ServerCommand] = command;
-  if (kind === 'uvicorn')
-    outputs[Outputs.AsgiApplication] = resolveAppSpec(kind, app, inputs.workingDirectory);
+  core.info(decisions.serverLine(kind, install, command));
   if (inputs.smokeTest) {
-    await phases.run(
+    const smoke = await phases.run(
       'smoke test',
       () =>
         smokeTest({
@@ -191,6 +231,7 @@ async function runServer(
       r =>
         `GET ${inputs.smokeTestPath} → ${r.status} in ${r.latencyMs} ms${r.hint ? ` (${r.hint})` : ''}`
     );
+    core.info(decisions.smokeLine(inputs.smokeTestPath, smoke));
   }
   return `${kind}==${install.version}`;
 }
@@ -236,11 +277,14 @@ export async function run(): Promise<void> {
   const phases = new Phases();
   const outputs: OutputValues = {};
   const details: SummaryDetails = {};
-  let failure: string | undefined;
+  let failure: SummaryFailure | undefined;
   try {
     const given = readInputs();
     if (given.token) core.setSecret(given.token);
     configureCommandTimeout(given.commandTimeoutMinutes);
+    // Before anything is built: a wrong working-directory must not leave a venv behind (deploy
+    // mode runs from the unpacked artifact instead).
+    if (!given.fromArtifact) assertProjectDir(given.workingDirectory, given.workspace);
     const platform = detectPlatform();
     // Everything the inputs name is checked before the first command or download.
     const checked = preflight(given, platform);
@@ -263,6 +307,7 @@ export async function run(): Promise<void> {
         }),
       p => `${p.version} (${ORIGIN_TEXT[p.origin]}: ${p.executable})`
     );
+    core.info(decisions.pythonLine(python, source));
     noticeDisagreement(inputs, source, python);
     if (deploy) await checkArtifactPython(deploy, python);
     // A tool-cache build may find libpython only through LD_LIBRARY_PATH (setup-python exports it
@@ -287,6 +332,7 @@ export async function run(): Promise<void> {
         ),
       describeVenv
     );
+    core.info(decisions.cacheLine(provision));
     const { venv, cacheHit, cacheKey } = provision;
     outputs[Outputs.VenvPath] = venv.venvPath;
     outputs[Outputs.CacheHit] = cacheHit;
@@ -297,6 +343,7 @@ export async function run(): Promise<void> {
     const client = await oracle;
     const oracleEnv = client ? oracleEnvironment(client.path) : {};
     if (client) {
+      core.info(decisions.oracleLine(client));
       outputs[Outputs.OracleClientPath] = client.path;
       if (client.cacheSave) core.saveState(State.OracleCacheSave, JSON.stringify(client.cacheSave));
     }
@@ -325,7 +372,9 @@ export async function run(): Promise<void> {
         }),
       describeDjango
     );
+    logDjango(report, inputs.workingDirectory);
     details.checks = report.checks;
+    details.database = report.migrations?.database;
     details.migrationsApplied = report.migrations?.applied ?? [];
     outputs[Outputs.DjangoVersion] = report.django_version;
     outputs[Outputs.SettingsModule] = report.settings_module;
@@ -335,7 +384,14 @@ export async function run(): Promise<void> {
       : '';
     outputs[Outputs.StaticFilesCount] = report.static?.total ?? 0;
     outputs[Outputs.WsgiApplication] = report.wsgi_application ?? '';
-    outputs[Outputs.AsgiApplication] = report.asgi_application ?? '';
+    outputs[Outputs.AsgiApplication] = asgiApplicationPath(
+      {
+        asgi: report.asgi_application,
+        wsgi: report.wsgi_application,
+        settingsModule: report.settings_module
+      },
+      inputs.workingDirectory
+    );
 
     const extraRequirements: string[] = [];
     if (inputs.server !== 'none') {
@@ -383,16 +439,7 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     setOutputs(outputs);
-    if (error instanceof ActionError) {
-      failure = error.message;
-      core.setFailed(error.message);
-    } else {
-      failure = `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
-      core.debug((error as Error)?.stack ?? '');
-      core.setFailed(
-        `${failure}\nThis is a bug in setup-django. Please report it at ${REPORT_URL} with the log (re-run with debug logging for the stack trace).`
-      );
-    }
+    failure = reportFailure(error, phases);
   } finally {
     await writeSummary(phases.records, outputs, phases.elapsed(), failure, details);
   }

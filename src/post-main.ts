@@ -64,3 +64,6 @@ export async function runPost(): Promise<void> {
     core.warning(`The post step could not save the cache: ${errorMessage(error)}`);
   }
 }
+
+/** The name @github/local-action calls (`--post src/post-main.ts`), as it calls main.ts's run. */
+export { runPost as run };

@@ -1,6 +1,7 @@
 // The job summary: what each phase did and how long it took, then the outputs.
 import * as core from '@actions/core';
-import type { CheckFinding } from './django/driver.js';
+import { describeDatabase, isOnRunner } from './decisions.js';
+import type { CheckFinding, DatabaseIdentity } from './django/driver.js';
 import { reviewHtml, type MigrationReview } from './django/migration-review.js';
 import type { OutputValues } from './outputs.js';
 import type { PhaseRecord } from './phases.js';
@@ -18,23 +19,7 @@ function escapeCell(text: string): string {
   );
 }
 
-/** What the summary lists beyond the phases and outputs. */
-export interface SummaryDetails {
-  checks?: CheckFinding[];
-  migrationsApplied?: string[];
-  /** The pending migrations with their SQL and lint findings (migrate: true or plan). */
-  migrationReview?: MigrationReview;
-}
-
-export function buildSummary(
-  phases: PhaseRecord[],
-  outputs: OutputValues,
-  totalMs: number,
-  failure?: string,
-  details: SummaryDetails = {}
-): typeof core.summary {
-  const summary = core.summary.addHeading(failure ? 'setup-django failed' : 'setup-django', 2);
-  if (failure) summary.addRaw(`<pre>${escapeCell(failure)}</pre>`, true);
+function addPhases(summary: typeof core.summary, phases: PhaseRecord[], totalMs: number): void {
   summary.addTable([
     [
       { data: 'Phase', header: true },
@@ -52,6 +37,49 @@ export function buildSummary(
     ])
   ]);
   summary.addRaw(`Total: ${seconds(totalMs)}`, true);
+}
+
+/** What the summary lists beyond the phases and outputs. */
+export interface SummaryDetails {
+  checks?: CheckFinding[];
+  migrationsApplied?: string[];
+  /** The database migrate ran against. */
+  database?: DatabaseIdentity;
+  /** The pending migrations with their SQL and lint findings (migrate: true or plan). */
+  migrationReview?: MigrationReview;
+}
+
+/** What failed: the phase (or `inputs` before any phase), the annotation's title and message. */
+export interface SummaryFailure {
+  phase: string;
+  title: string;
+  message: string;
+}
+
+export function buildSummary(
+  phases: PhaseRecord[],
+  outputs: OutputValues,
+  totalMs: number,
+  failure?: SummaryFailure,
+  details: SummaryDetails = {}
+): typeof core.summary {
+  const summary = core.summary.addHeading(failure ? 'setup-django failed' : 'setup-django', 2);
+  if (failure) {
+    summary.addRaw(
+      `<p>${ICONS.failed} Failed in <b>${escapeCell(failure.phase)}</b>: ${escapeCell(failure.title)}</p>`,
+      true
+    );
+    summary.addRaw(`<pre>${escapeCell(failure.message)}</pre>`, true);
+  }
+  // A run that failed on its inputs has no phases: no empty table, no "Total: 0.0 s".
+  if (phases.length > 0) addPhases(summary, phases, totalMs);
+  if (details.database) {
+    const where = isOnRunner(details.database) ? 'on this runner' : 'not on this runner';
+    summary.addRaw(
+      `<p>Database migrated: <code>${escapeCell(describeDatabase(details.database))}</code> (alias <code>${escapeCell(details.database.alias)}</code>, ${where})</p>`,
+      true
+    );
+  }
   if (details.migrationsApplied?.length) {
     summary.addDetails(
       `Migrations applied (${details.migrationsApplied.length})`,
@@ -94,7 +122,7 @@ export async function writeSummary(
   phases: PhaseRecord[],
   outputs: OutputValues,
   totalMs: number,
-  failure?: string,
+  failure?: SummaryFailure,
   details: SummaryDetails = {}
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;

@@ -71,6 +71,14 @@ describe.each(['v1', 'v2'] as const)('cache protocol %s', protocol => {
     // An exact hit saves nothing.
     expect(server.requests.some(r => ['reserve', 'create'].includes(r.op))).toBe(false);
     expect(warm.summary).toMatch(/cache hit/);
+    // The log says the key and what became of it, one line each run.
+    const key = cold.outputs['cache-key'];
+    expect(cold.stdout).toContain(
+      `Cache miss: ${key} (the venv is built and saved by the post step).`
+    );
+    expect(warm.stdout).toMatch(
+      new RegExp(`^Cache hit: ${key} \\(restored and validated in \\d+\\.\\d s\\)\\.$`, 'm')
+    );
   });
 
   it('changes the key when a requirement changes', async () => {

@@ -1,7 +1,15 @@
 // Deploy-ready Django through the bundled action: checks, the migration guard, a real
 // PostgreSQL, the WSGI/ASGI server with its smoke test, the artifact, and the Oracle client.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -58,6 +66,48 @@ describe('system checks and the migration guard', () => {
   });
 });
 
+describe('the database in view', () => {
+  it('a notice names a migrated database that is not on this runner', async () => {
+    // A SQLite file behind a backend that reports a server's vendor and HOST: what a shared
+    // database looks like to the action, without sending anything off this machine.
+    const workspace = makeWorkspace(fixtureProject('crlf'));
+    const backend = path.join(workspace, 'crlfsite', 'faraway');
+    mkdirSync(backend);
+    writeFileSync(path.join(backend, '__init__.py'), '');
+    writeFileSync(
+      path.join(backend, 'base.py'),
+      [
+        'from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper',
+        '',
+        '',
+        'class DatabaseWrapper(SQLiteWrapper):',
+        '    vendor = "faraway"',
+        ''
+      ].join('\n')
+    );
+    appendFileSync(
+      path.join(workspace, 'crlfsite', 'settings.py'),
+      '\nDATABASES["default"].update(ENGINE="crlfsite.faraway", HOST="db.example.com", PORT="5432", USER="app", PASSWORD="s3cret-pw")\n'
+    );
+    const result = await runSetupDjango(workspace, { collectstatic: 'false' });
+    expect(errors(result)).toBe('');
+    const where = `faraway db.example.com:5432/${path.join(workspace, 'db.sqlite3')}`;
+    expect(result.stdout).toMatch(
+      new RegExp(`^\\d+ migrations applied to ${where.replace(/[./]/g, '\\$&')}\\.$`, 'm')
+    );
+    expect(
+      result.commands.find(c => c.command === 'notice' && /not on this runner/.test(c.message))
+    ).toMatchObject({
+      properties: { title: 'setup-django: migrate on a remote database' },
+      message: expect.stringContaining(`migrate ran against ${where} (alias 'default')`)
+    });
+    expect(result.summary).toContain(`Database migrated: <code>${where}</code>`);
+    expect(result.summary).toContain('not on this runner');
+    expect(result.stdout.replace(/::add-mask::.*/g, '')).not.toContain('s3cret-pw');
+    expect(result.stdout).not.toMatch(/\bapp@/);
+  });
+});
+
 describe('PostgreSQL', () => {
   let postgres: PostgresServer;
   beforeAll(async () => {
@@ -77,6 +127,17 @@ describe('PostgreSQL', () => {
     expect(errors(result)).toBe('');
     expect(Number(result.outputs['migrations-applied'])).toBeGreaterThan(5);
     expect(result.stdout).toContain(`::add-mask::${postgres.password}`);
+    // The log and the summary name the database migrated (never the user or the password).
+    const { hostname, port, pathname } = new URL(postgres.url);
+    const where = `postgresql ${hostname}:${port}${pathname}`;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${result.outputs['migrations-applied']} migrations applied to ${where.replace(/\./g, '\\.')}\\.$`,
+        'm'
+      )
+    );
+    expect(result.summary).toContain(`Database migrated: <code>${where}</code>`);
+    expect(annotations(result, 'notice').join('\n')).not.toMatch(/not on this runner/);
     const tables = await execFileAsync(
       'psql',
       [
@@ -116,7 +177,13 @@ describe('the server, its smoke test and the artifact', () => {
       'gunicorn mysite.wsgi:application --bind 0.0.0.0:8000'
     );
     expect(result.outputs['wsgi-application']).toBe('mysite.wsgi.application');
+    // The dotted path, whatever the server: a shell-ready form is only in server-command.
+    expect(result.outputs['asgi-application']).toBe('mysite.asgi.application');
     expect(result.summary).toMatch(/GET \/ → 200/);
+    expect(result.stdout).toMatch(
+      /^Server: gunicorn \S+ (installed into|already in) the venv; serve with: gunicorn mysite\.wsgi:application --bind 0\.0\.0\.0:8000$/m
+    );
+    expect(result.stdout).toMatch(/^Smoke test passed: GET \/ answered 200 in \d+ ms\.$/m);
     const env = laterStepEnv(result);
     const { stdout } = await execFileAsync('gunicorn', ['--version'], { env, cwd: workspace });
     expect(stdout).toMatch(/gunicorn/);
@@ -128,7 +195,7 @@ describe('the server, its smoke test and the artifact', () => {
     expect(result.outputs['server-command']).toBe(
       'uvicorn mysite.asgi:application --host 0.0.0.0 --port 8000'
     );
-    expect(result.outputs['asgi-application']).toMatch(/^mysite\.asgi/);
+    expect(result.outputs['asgi-application']).toBe('mysite.asgi.application');
   });
 
   it('a view that returns 500 fails the smoke test with the status', async () => {
@@ -219,6 +286,13 @@ describe('Oracle Instant Client', () => {
     });
     expect(errors(again)).toBe('');
     expect(server.requests.length).toBe(before);
+    // One log line each: where the client came from, whether it was verified, where it is.
+    const oracleLine = (stdout: string): string | undefined =>
+      stdout.split('\n').find(line => /^Oracle Instant Client .*verified, at /.test(line));
+    expect(oracleLine(result.stdout)).toBe(
+      `Oracle Instant Client ${VERSION}, downloaded, SHA-256 verified, at ${clientPath}.`
+    );
+    expect(oracleLine(again.stdout)).toMatch(/^Oracle Instant Client \S+, from the tool cache, /);
   });
 
   it('a checksum mismatch fails, leaving nothing in the tool cache', async () => {

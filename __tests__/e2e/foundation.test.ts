@@ -92,6 +92,40 @@ describe('the example project', () => {
     ).toMatch(/no issues/);
   });
 
+  it('tells the story in the log: one plain line per decision, details in groups', () => {
+    const { version } = machinePython();
+    const log = first.stdout;
+    const lines = log.split('\n');
+    const line = (pattern: RegExp): string | undefined => lines.find(l => pattern.test(l));
+    expect(line(/^Python /)).toMatch(
+      new RegExp(
+        `^Python ${version.replace(/\./g, '\\.')} \\(/.+\\), found in the runner tool cache, for '3\\.11' from input 'python-version'\\.$`
+      )
+    );
+    expect(line(/^Dependencies: /)).toMatch(/^Dependencies: pip \(requirements\.txt found/);
+    expect(line(/^Cache /)).toMatch(
+      /^Cache key setup-django-v2-\S+: no cache service on this runner, the venv is not cached\.$/
+    );
+    expect(line(/^Django \d/)).toBe('Django 5.2.17, settings module mysite.settings.');
+    expect(line(/migrations? applied to/)).toBe(
+      `${first.outputs['migrations-applied']} migrations applied to sqlite ${path.join(workspace, 'db.sqlite3')}.`
+    );
+    expect(line(/static files collected/)).toBe(
+      `${first.outputs['static-files-count']} static files collected to ${path.join(workspace, 'staticfiles')}.`
+    );
+    // A database on this runner: no notice about a remote one.
+    expect(annotations(first, 'notice').join('\n')).not.toMatch(/not on this runner/);
+    // pip's own output stays in a collapsed group.
+    const group = log.indexOf('::group::pip install');
+    const installed = log.indexOf('Successfully installed');
+    expect(group).toBeGreaterThanOrEqual(0);
+    expect(installed).toBeGreaterThan(group);
+    expect(log.indexOf('::endgroup::', group)).toBeGreaterThan(installed);
+    expect(first.summary).toContain(
+      `Database migrated: <code>sqlite ${path.join(workspace, 'db.sqlite3')}</code> (alias <code>default</code>, on this runner)`
+    );
+  });
+
   it('writes a job summary with the phases and the outputs', () => {
     for (const phase of ['python', 'venv', 'django'])
       expect(first.summary).toContain(`<td>${phase}</td>`);
@@ -178,7 +212,7 @@ describe('bad input fails before any work', () => {
   it.each([
     [
       { 'pyhton-version': '3.11' },
-      /Unknown input 'pyhton-version'\. Valid inputs: .*python-version/
+      /Unknown input 'pyhton-version': did you mean 'python-version'\? Valid inputs: .*python-version/
     ],
     [{ migrate: 'yes' }, /Input 'migrate' must be a boolean/],
     [{ 'working-directory': '../elsewhere' }, /'working-directory'.*outside the workspace/],
@@ -194,6 +228,46 @@ describe('bad input fails before any work', () => {
     expect(existsSync(path.join(workspace, '.venv'))).toBe(false);
     expect(result.stdout + result.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(result.post).toBeUndefined();
+    expect(result.summary).toMatch(/Failed in <b>\w+<\/b>/);
+  });
+
+  it('the summary of an input error names the phase and the error, without an empty table', async () => {
+    const result = await runSetupDjango(makeWorkspace(fixtureProject('crlf')), {
+      'pyhton-version': '3.11'
+    });
+    expect(result.commands.find(c => c.command === 'error')?.properties.title).toBe(
+      'setup-django: unknown input'
+    );
+    expect(result.summary).toContain('Failed in <b>inputs</b>: setup-django: unknown input');
+    expect(result.summary).toContain("did you mean 'python-version'?");
+    expect(result.summary).not.toContain('Total:');
+    expect(result.summary).not.toContain('<table>');
+  });
+
+  it.each([
+    [
+      'a working-directory that does not exist',
+      { 'working-directory': 'backend' },
+      /Input 'working-directory' is 'backend', but .*backend does not exist/
+    ],
+    [
+      'a monorepo without working-directory',
+      {},
+      /No manage\.py in .*Found manage\.py in: backend\. Set 'working-directory' to that folder/
+    ]
+  ])('%s fails before any venv is built', async (_name, inputs, message) => {
+    const workspace = makeWorkspace(fixtureProject('crlf'));
+    if (!('working-directory' in inputs)) {
+      execFileSync('mkdir', ['-p', path.join(workspace, 'backend')]);
+      execFileSync('sh', ['-c', 'mv manage.py crlfsite backend/'], { cwd: workspace });
+    }
+    const result = await runSetupDjango(workspace, inputs as Record<string, string>);
+    expect(result.exitCode).toBe(1);
+    expect(errors(result)).toMatch(message);
+    expect(existsSync(path.join(workspace, '.venv'))).toBe(false);
+    expect(existsSync(path.join(workspace, 'backend', '.venv'))).toBe(false);
+    expect(annotations(result, 'warning')).toEqual([]);
+    expect(result.stdout).not.toContain('::group::');
   });
 });
 
@@ -226,6 +300,7 @@ describe('failures name their cause', () => {
     expect(errors(result)).toMatch(
       /No manage\.py in .*Found manage\.py in: backend\. Set 'working-directory' to that folder/
     );
+    expect(existsSync(path.join(workspace, '.venv'))).toBe(false);
   });
 
   it('settings that fail to import', async () => {
@@ -233,6 +308,11 @@ describe('failures name their cause', () => {
     expect(result.exitCode).toBe(1);
     expect(errors(result)).toMatch(/brokensite\.settings/);
     expect(errors(result)).toMatch(/No module named/);
+    // The annotation's title is the one the README's troubleshooting table lists.
+    expect(result.commands.find(c => c.command === 'error')?.properties.title).toBe(
+      'Django: settings import'
+    );
+    expect(result.summary).toContain('Failed in <b>django</b>: Django: settings import');
   });
 
   it('a failing migration, by name', async () => {

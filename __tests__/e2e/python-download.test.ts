@@ -132,6 +132,25 @@ describe('Python from the versions manifest', () => {
     expect(existsSync(path.join(workspace, '.venv'))).toBe(false);
   });
 
+  it('a version that cannot exist, with the manifest unreachable: says both, without "re-run later"', async () => {
+    const toolCache = path.join(root, 'toolcache-empty');
+    const workspace = makeWorkspace(exampleProject);
+    const result = await runSetupDjango(
+      workspace,
+      // Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
+      { 'python-version': '3.40', 'python-mirror': 'http://127.0.0.1:9/mirror' },
+      { toolCache, env: { PATH: toolsPath } }
+    );
+    expect(result.exitCode).toBe(1);
+    const message = errors(result);
+    expect(message).toMatch(/No Python matching '3\.40' \(from input 'python-version'\) was found/);
+    expect(message).toMatch(
+      /Python 3\.40 does not exist \(the newest CPython is 3\.\d+\): check the version you asked for\. The versions manifest could not be fetched either: Could not fetch the Python versions manifest from http:\/\/127\.0\.0\.1:9\/mirror\/versions-manifest\.json \(connection error/
+    );
+    expect(message).not.toMatch(/re-run/i);
+    expect(existsSync(path.join(workspace, '.venv'))).toBe(false);
+  });
+
   it('fails cleanly, leaving no tool-cache entry, when the archive is missing', async () => {
     const toolCache = path.join(root, 'toolcache-404');
     server.setRoute('/broken/versions-manifest.json', {

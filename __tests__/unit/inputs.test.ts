@@ -74,10 +74,48 @@ describe('readInputs', () => {
     }
   );
 
-  it('fails on an input action.yml does not declare, listing the valid ones', () => {
+  it('fails on an input action.yml does not declare, suggesting the nearest and listing the valid ones', () => {
     expect(() => readInputs({ ...env(), INPUT_PYTHON_VERSON: '3.12' })).toThrow(
-      /Unknown input 'python_verson'\. Valid inputs: .*python-version.*/
+      /^Unknown input 'python_verson': did you mean 'python-version'\? Valid inputs: .*python-version.*/
     );
+  });
+
+  it('suggests for each of several unknown inputs, and nothing for a name unlike any input', () => {
+    const message = (() => {
+      try {
+        readInputs({ ...env(), INPUT_MIGRATTE: 'true', INPUT_FROBNICATE: 'x' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(
+      /^Unknown inputs 'migratte' \(did you mean 'migrate'\?\), 'frobnicate'\. /
+    );
+  });
+
+  it('carries a title for the annotation', () => {
+    expect(() => readInputs({ ...env(), INPUT_CACHE_SUFIX: 'x' })).toThrow(
+      expect.objectContaining({ title: 'setup-django: unknown input' })
+    );
+  });
+
+  it('suggests the nearest value of a choice input', () => {
+    expect(() => readInputs(env({ 'package-manager': 'poetyr' }))).toThrow(
+      "Input 'package-manager' must be one of auto, pip, poetry, pipenv, uv (got 'poetyr': did you mean 'poetry'?)."
+    );
+  });
+
+  it('python-version 3.1 (an unquoted 3.10 in YAML) says to quote it', () => {
+    const value = '3.1';
+    expect(() => readInputs(env({ 'python-version': value }))).toThrow(
+      /Input 'python-version' is 3\.1: YAML reads an unquoted 3\.10 as the number 3\.1\. Quote the version: python-version: '3\.10'/
+    );
+  });
+
+  it('takes 3.10 and 3.1.5 as they are', () => {
+    expect(readInputs(env({ 'python-version': '3.10' })).pythonVersion).toBe('3.10');
+    expect(readInputs(env({ 'python-version': '3.1.5' })).pythonVersion).toBe('3.1.5');
   });
 
   it('rejects a settings module that is not a dotted path', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ActionError } from '../../src/errors.js';
 import {
+  asgiApplicationPath,
   bodyExcerpt,
   checkServerVersion,
   freePort,
@@ -230,5 +231,33 @@ describe('smoke test pieces', () => {
       'Server Error (500)'
     );
     expect(bodyExcerpt('x'.repeat(500)).length).toBe(203);
+  });
+});
+
+describe('asgiApplicationPath (the asgi-application output)', () => {
+  it('is ASGI_APPLICATION as set, a dotted path', () => {
+    expect(asgiApplicationPath({ asgi: 'mysite.asgi.application' }, project())).toBe(
+      'mysite.asgi.application'
+    );
+  });
+
+  it("is the project's asgi.py beside the WSGI module when ASGI_APPLICATION is unset", () => {
+    const dir = project('mysite/wsgi.py', 'mysite/asgi.py');
+    expect(asgiApplicationPath({ wsgi: 'mysite.wsgi.application' }, dir)).toBe(
+      'mysite.asgi.application'
+    );
+  });
+
+  it('finds asgi.py beside a settings package', () => {
+    const dir = project('config/asgi.py', 'config/settings/production.py');
+    expect(asgiApplicationPath({ settingsModule: 'config.settings.production' }, dir)).toBe(
+      'config.asgi.application'
+    );
+  });
+
+  it("is '' when the project has no ASGI application", () => {
+    expect(
+      asgiApplicationPath({ wsgi: 'mysite.wsgi.application' }, project('mysite/wsgi.py'))
+    ).toBe('');
   });
 });

@@ -23,7 +23,8 @@ The result JSON is written to --result (stdout belongs to the project), even on 
         "static_url", "wsgi_application", "asgi_application",
         "databases": {alias: {engine, name, host, port, user}}, "secrets": [db passwords],
         "checks": [{id, level, msg, hint, obj}], "missing_migrations": {app: [ops]} | null,
-        "migrations": {"planned": ["app.name"], "applied": [...]} | null,
+        "migrations": {"planned": ["app.name"], "applied": [...],
+            "database": {alias, vendor, engine, name, host, port}} | null,
         "migration_plan": [{label, app, name, file, atomic, sql, sql_error, operations,
             findings: [{rule, message, fix, operation, line, allowed, allow_reason}],
             lint_error}] | null,
@@ -509,6 +510,19 @@ def database_summary(config):
     }
 
 
+def database_identity(alias, connection):
+    """Which database migrate ran against, from the live connection (never the password)."""
+    summary = database_summary(connection.settings_dict)
+    return {
+        "alias": alias,
+        "vendor": connection.vendor,
+        "engine": summary["engine"],
+        "name": summary["name"],
+        "host": summary["host"],
+        "port": summary["port"],
+    }
+
+
 def database_secrets(databases):
     secrets = []
     for config in databases.values():
@@ -726,16 +740,19 @@ def run_migrations(ctx):
 
     alias = ctx.opts.database
     review = load_review_module()
-    connect(ctx, alias)  # the alias is checked and the database reachable before the timeouts
+    connection = connect(ctx, alias)  # the alias is checked and the database reachable first
     ctx.report["timeouts"] = {
         "lock_timeout": ctx.opts.lock_timeout,
         "statement_timeout": ctx.opts.statement_timeout,
         "applied": review.apply_session_timeouts(
-            connections[alias], ctx.opts.lock_timeout, ctx.opts.statement_timeout
+            connection, ctx.opts.lock_timeout, ctx.opts.statement_timeout
         ),
     }
-    connection = connections[alias]
-    migrations = {"planned": plan_migrations(connection), "applied": []}
+    migrations = {
+        "planned": plan_migrations(connection),
+        "applied": [],
+        "database": database_identity(alias, connection),
+    }
     ctx.report["migrations"] = migrations
     review_migrations(ctx, review, connection)
     if not ctx.opts.migrate:

@@ -1,6 +1,6 @@
 // Runs the Python driver (driver.py) in the venv and turns its JSON report into results or errors.
 import * as core from '@actions/core';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,16 @@ export interface DatabaseSummary {
   user: string;
 }
 
+/** The database migrate ran against, from the live connection (never user or password). */
+export interface DatabaseIdentity {
+  alias: string;
+  vendor: string;
+  engine: string;
+  name: string | null;
+  host: string | null;
+  port: string | null;
+}
+
 export interface DjangoReport {
   ok: true;
   django_version: string;
@@ -62,7 +72,7 @@ export interface DjangoReport {
   secrets: string[];
   checks: CheckFinding[];
   missing_migrations: Record<string, string[]> | null;
-  migrations: { planned: string[]; applied: string[] } | null;
+  migrations: { planned: string[]; applied: string[]; database?: DatabaseIdentity } | null;
   migration_plan?: PlannedMigration[] | null;
   lint?: MigrationReview['lint'];
   static: { copied: number; unmodified: number; post_processed: number; total: number } | null;
@@ -110,13 +120,34 @@ function findManagePyBelow(dir: string): string[] {
   return found;
 }
 
+/**
+ * Checked before any work: the working directory exists, and does not lack a manage.py that a
+ * subfolder has (a monorepo without `working-directory`). Without any manage.py around, the
+ * Django phase says so later (with everything else it found).
+ */
+export function assertProjectDir(projectDir: string, workspace: string): void {
+  if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
+    const below = findManagePyBelow(workspace);
+    const given = path.relative(workspace, projectDir) || '.';
+    throw new ActionError(
+      `Input '${Inputs.WorkingDirectory}' is '${given}', but ${projectDir} ${existsSync(projectDir) ? 'is not a directory' : 'does not exist'}.` +
+        (below.length
+          ? ` Found manage.py in: ${below.join(', ')}. Set '${Inputs.WorkingDirectory}' to that folder.`
+          : ` Set '${Inputs.WorkingDirectory}' to the folder that holds manage.py, relative to the repository root (checked out by actions/checkout before this step).`),
+      'setup-django: working-directory'
+    );
+  }
+  if (!existsSync(path.join(projectDir, 'manage.py')) && findManagePyBelow(projectDir).length > 0)
+    assertManagePy(projectDir);
+}
+
 export function assertManagePy(projectDir: string): void {
   if (existsSync(path.join(projectDir, 'manage.py'))) return;
   const below = findManagePyBelow(projectDir);
   const hint = below.length
     ? ` Found manage.py in: ${below.join(', ')}. Set '${Inputs.WorkingDirectory}' to that folder.`
     : ` Set '${Inputs.WorkingDirectory}' to the folder that holds manage.py.`;
-  throw new ActionError(`No manage.py in ${projectDir}.${hint}`);
+  throw new ActionError(`No manage.py in ${projectDir}.${hint}`, 'Django: manage py missing');
 }
 
 const FIXES: Record<string, string> = {

@@ -86,6 +86,32 @@ export function resolveAppSpec(kind: ServerKind, app: ServerApp, projectDir?: st
   );
 }
 
+/**
+ * The `asgi-application` output: the dotted path of the ASGI application, whatever `server` is.
+ * ASGI_APPLICATION when set; else the project's asgi.py beside the WSGI module or the settings
+ * package ('mysite.asgi.application'); '' when the project has neither.
+ */
+export function asgiApplicationPath(
+  app: ServerApp & { settingsModule?: string | null },
+  projectDir: string
+): string {
+  if (app.asgi) return app.asgi.trim();
+  const candidates: string[][] = [];
+  const wsgi = app.wsgi?.trim();
+  if (wsgi && isDottedPath(wsgi)) candidates.push(wsgi.split('.').slice(0, -2));
+  const settings = app.settingsModule?.trim();
+  if (settings && isDottedPath(settings)) {
+    // 'config.settings.production' → config/settings/asgi.py, then config/asgi.py
+    const parts = settings.split('.');
+    for (let end = parts.length - 1; end >= 1; end--) candidates.push(parts.slice(0, end));
+  }
+  for (const pkg of candidates) {
+    if (pkg.length > 0 && existsSync(path.join(projectDir, ...pkg, 'asgi.py')))
+      return [...pkg, 'asgi', 'application'].join('.');
+  }
+  return '';
+}
+
 function checkListen(host: string, port: number): void {
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host) || host.startsWith('-')) {
     throw new ActionError(`'${host}' is not a valid host to bind the server to.`);

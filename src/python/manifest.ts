@@ -320,6 +320,17 @@ function fetchHint(url: string, status: number | undefined): string {
   return 'Re-run the job later, or serve the manifest and archives from a mirror (python-mirror).';
 }
 
+/** The manifest could not be downloaded: `reason` says what happened, the message adds the advice. */
+export class ManifestFetchError extends ActionError {
+  constructor(
+    readonly reason: string,
+    hint: string
+  ) {
+    super(`${reason} ${hint}`);
+    this.name = 'ManifestFetchError';
+  }
+}
+
 /**
  * Downloads and parses a versions manifest (through @actions/tool-cache: proxies, retries on
  * 5xx). The token goes to GitHub hosts only.
@@ -338,8 +349,9 @@ export async function fetchManifest(
     } catch (error) {
       const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
       const what = status ? `HTTP ${status}` : `connection error: ${errorMessage(error)}`;
-      throw new ActionError(
-        `Could not fetch the Python versions manifest from ${displayUrl(url)} (${what}). ${fetchHint(url, status)}`
+      throw new ManifestFetchError(
+        `Could not fetch the Python versions manifest from ${displayUrl(url)} (${what}).`,
+        fetchHint(url, status)
       );
     }
     return parseManifest(await readFile(file, 'utf8'), url);

@@ -6,6 +6,8 @@ import type { Platform } from '../platform.js';
 import { errorMessage, ActionError } from '../errors.js';
 import { findPython, parseSpecFrom, PythonNotFoundError, type PythonInstall } from './find.js';
 import { installPython } from './install.js';
+import { ManifestFetchError } from './manifest.js';
+import { nonexistentPython } from '../suggest.js';
 import type { SpecSource } from './version-file.js';
 
 export const ORIGIN_TEXT: Record<PythonInstall['origin'], string> = {
@@ -51,7 +53,14 @@ export async function resolvePython(
     try {
       return await install(false);
     } catch (installError) {
-      // Both halves matter: what is installed here, and why the download did not help.
+      // Both halves matter: what is installed here, and why the download did not help. A
+      // version that no release can have needs no "re-run later".
+      const impossible = source ? nonexistentPython(source.spec) : undefined;
+      if (impossible && installError instanceof ManifestFetchError) {
+        throw new ActionError(
+          `${error.finding} ${impossible} The versions manifest could not be fetched either: ${installError.reason}`
+        );
+      }
       throw new ActionError(
         `${error.finding} Downloading it failed too: ${errorMessage(installError)}`
       );

@@ -599,7 +599,7 @@ export async function installOracleClient(
     source === 'tool-cache' && !libaioLink
   );
   const version = readManifest(installDir)?.version ?? downloads[0].version;
-  core.info(`Oracle Instant Client ${version} (${source}) at ${installDir}`);
+  // The decision line (version, source, verified, path) is logged by main (src/decisions.ts).
   return {
     path: installDir,
     version,
