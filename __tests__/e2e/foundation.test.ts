@@ -214,7 +214,7 @@ describe('bad input fails before any work', () => {
       { 'pyhton-version': '3.11' },
       /Unknown input 'pyhton-version': did you mean 'python-version'\? Valid inputs: .*python-version/
     ],
-    [{ migrate: 'yes' }, /Input 'migrate' must be a boolean/],
+    [{ migrate: 'yes' }, /Input 'migrate' must be true, false or plan \(got 'yes'\)/],
     [{ 'working-directory': '../elsewhere' }, /'working-directory'.*outside the workspace/],
     [
       { 'requirements-file': 'nope.txt' },
