@@ -3,11 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  machineIndexUrl,
-  PUBLIC_INDEX_URL,
-  pathWithout
-} from '../../scripts/e2e/local-env.mjs';
+import { machineIndexUrl, PUBLIC_INDEX_URL, pathWithout } from '../../scripts/e2e/local-env.mjs';
 import { fixturesRoot, localPipEnv, repoRoot, systemPython } from './python-fixtures.js';
 
 export { pathWithout };
