@@ -112,8 +112,8 @@ export function runnerPath(base = process.env.PATH ?? '') {
 /**
  * A PATH like `base` on which none of `names` can be found: `<into>/bin`, a directory of
  * symlinks to everything else on `base` (first match wins, as in the shell's lookup). What a
- * runner without poetry, pipenv or uv installed looks like. Cheap (symlinks only); it lives in
- * the caller's temporary directory and goes with it.
+ * runner without poetry, pipenv or uv installed looks like. Cheap (symlinks only; made once per
+ * `into`); it lives in the caller's temporary directory and goes with it.
  * @param {string[]} names
  * @param {string} into
  * @param {string} [base]
@@ -121,6 +121,7 @@ export function runnerPath(base = process.env.PATH ?? '') {
  */
 export function pathWithout(names, into, base = runnerPath()) {
   const bin = path.join(into, 'bin');
+  if (existsSync(bin)) return bin;
   mkdirSync(bin, { recursive: true });
   const seen = new Set(names);
   for (const dir of base.split(path.delimiter).filter(Boolean)) {
