@@ -46,8 +46,9 @@ export function machineIndexUrl() {
  * pip keeps the index this machine gives it (its configuration, PIP_INDEX_URL,
  * PIP_EXTRA_INDEX_URL and PIP_FIND_LINKS pass through untouched, as they do for a user), and
  * every download lands in one cache under .fixtures/cache/ (pip, uv, poetry, pipenv), so the
- * suite fetches each wheel once. uv and poetry read neither pip's configuration nor PIP_*;
- * pipenv is handed a PIP_INDEX_URL as its PyPI mirror.
+ * suite fetches each file once (pip's HTTP cache keeps only responses with caching headers: a
+ * proxy that strips them leaves pip downloading again). uv and poetry read neither pip's
+ * configuration nor PIP_*; pipenv is handed a PIP_INDEX_URL as its PyPI mirror.
  * @returns {Record<string, string>}
  */
 export function localPipEnv() {
