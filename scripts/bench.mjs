@@ -132,8 +132,9 @@ const { prefix, version: pythonVersion } = machinePython();
 const python = realpathSync(path.join(prefix, 'bin', 'python3'));
 const toolCache = toolCacheWithMachinePython();
 /**
- * What every process of the benchmark runs with: the runner's PATH, pip on the local index,
- * and Python writing bytecode as on a hosted runner (this sandbox sets PYTHONDONTWRITEBYTECODE).
+ * What every process of the benchmark runs with: the runner's PATH, pip on the machine's index
+ * with the shared download cache, and Python writing bytecode as on a hosted runner (this
+ * sandbox sets PYTHONDONTWRITEBYTECODE).
  */
 const runnerEnv = { PATH: runnerPath(), ...localPipEnv(), PYTHONDONTWRITEBYTECODE: undefined };
 const baseEnv = { ...process.env, ...runnerEnv };

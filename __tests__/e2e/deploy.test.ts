@@ -27,7 +27,8 @@ import { startFileServer, type FileServer } from '../helpers/file-server.js';
 import {
   buildFakeInstantClient,
   expectedClientVersionOutput,
-  loadClientVersionScript
+  loadClientVersionScript,
+  oracledbClientVersionScript
 } from '../helpers/oracle-fake.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
@@ -259,8 +260,10 @@ describe('Oracle Instant Client', () => {
     return toolCache;
   }
 
-  it('installs a pinned client from a mirror; a later step’s Python loads it', async () => {
+  it('installs a pinned client from a mirror; a later step loads it, also through python-oracledb', async () => {
     const workspace = makeWorkspace(fixtureProject('crlf'));
+    // The project's driver: python-oracledb, whose thick mode loads the client in a later step.
+    appendFileSync(path.join(workspace, 'requirements.txt'), 'oracledb\r\n');
     const toolCache = toolCacheFor('toolcache');
     const inputs = {
       'oracle-instant-client': '23.8',
@@ -278,6 +281,14 @@ describe('Oracle Instant Client', () => {
       cwd: workspace
     });
     expect(stdout.trim()).toBe(expectedClientVersionOutput(VERSION));
+    // python-oracledb thick mode, given the client's directory, and found on LD_LIBRARY_PATH.
+    for (const args of [[clientPath], []]) {
+      const thick = await execFileAsync('python', ['-c', oracledbClientVersionScript(), ...args], {
+        env,
+        cwd: workspace
+      });
+      expect(thick.stdout.trim()).toBe(expectedClientVersionOutput(VERSION));
+    }
 
     // A second run on the same runner: from the tool cache, no download.
     const before = server.requests.length;

@@ -1,6 +1,7 @@
-// The bundled action on a Django project per package manager, run like the runner runs it:
-// poetry and pipenv for real (with the venv cached and restored through the local cache
-// service for poetry), pip from pyproject.toml, and uv through the recording stand-in.
+// The bundled action on a Django project per package manager, run like the runner runs it, with
+// the real tools on the real index: poetry 1.3 and pipenv from Debian on PATH, poetry 2, pipenv
+// and uv pip-installed by the action into tool venvs (saved to and restored from the local cache
+// service), uv already on PATH, and pip from pyproject.toml.
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
@@ -14,7 +15,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { startCacheServer, type CacheServer } from '../../scripts/e2e/cache-server.mjs';
-import { laterStepEnv } from '../../scripts/e2e/runner.mjs';
+import { laterStepEnv, type RunResult } from '../../scripts/e2e/runner.mjs';
 import {
   errors,
   makeWorkspace,
@@ -25,11 +26,11 @@ import {
 import {
   concretePoetryProject,
   managerFixture,
-  readUvCalls,
-  startIndexServer,
-  uvStandInDir,
-  type IndexServer
+  pathWithout,
+  uvOnPathDir
 } from '../helpers/managers.js';
+import { POETRY_STALE_LOCK } from '../../src/venv/managers/poetry.js';
+import { UV_STALE_LOCK } from '../../src/venv/managers/uv.js';
 
 /** A fresh checkout of `project` at `workspace` (the same path each time, as on hosted runners). */
 function freshCheckout(workspace: string, project: string): void {
@@ -38,44 +39,25 @@ function freshCheckout(workspace: string, project: string): void {
   cpSync(project, workspace, { recursive: true });
 }
 
-/**
- * Writes `poetry-<version>-py3-none-any.whl` into `dir`: a console script `poetry` that execs the
- * poetry on PATH (Debian's), so the tool-venv install path runs for real with a working tool.
- */
-function buildPoetryShimWheel(dir: string, version: string): void {
-  mkdirSync(dir, { recursive: true });
-  const real = execFileSync('sh', ['-c', 'command -v poetry'], { encoding: 'utf8' }).trim();
-  execFileSync('python3', [
-    '-c',
-    [
-      'import base64, hashlib, sys, zipfile',
-      'out, version, real = sys.argv[1:4]',
-      'info = f"poetry-{version}.dist-info"',
-      'files = {',
-      '    "poetry_shim/__init__.py": f"import os, sys\\ndef main():\\n    os.execv({real!r}, [{real!r}] + sys.argv[1:])\\n",',
-      '    f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: poetry\\nVersion: {version}\\n",',
-      '    f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: setup-django-tests\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",',
-      '    f"{info}/entry_points.txt": "[console_scripts]\\npoetry = poetry_shim:main\\n",',
-      '}',
-      'def digest(data):',
-      '    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()',
-      'record = "".join(f"{name},{digest(body.encode())},{len(body.encode())}\\n" for name, body in files.items()) + f"{info}/RECORD,,\\n"',
-      'with zipfile.ZipFile(f"{out}/poetry-{version}-py3-none-any.whl", "w") as whl:',
-      '    for name, body in files.items():',
-      '        whl.writestr(name, body)',
-      '    whl.writestr(f"{info}/RECORD", record)'
-    ].join('\n'),
-    dir,
-    version,
-    real
-  ]);
+/** A runner tool cache of its own (no tool venvs yet) that still holds the machine's Python. */
+function freshToolCache(root: string, name: string): string {
+  const toolCache = path.join(root, name);
+  rmSync(toolCache, { recursive: true, force: true });
+  mkdirSync(toolCache, { recursive: true });
+  symlinkSync(path.join(toolCacheWithMachinePython(), 'Python'), path.join(toolCache, 'Python'));
+  return toolCache;
 }
 
-function importable(
-  result: Parameters<typeof laterStepEnv>[0],
-  cwd: string,
-  module: string
-): boolean {
+/** The version a lock file pins for `name` (poetry.lock and uv.lock: `name = ".."\nversion = ".."`). */
+function lockedVersion(lockFile: string, name: string): string {
+  const text = readFileSync(lockFile, 'utf8');
+  const toml = new RegExp(`name = "${name}"\\nversion = "([^"]+)"`).exec(text);
+  if (toml) return toml[1];
+  const pipfile = JSON.parse(text) as { default: Record<string, { version: string }> };
+  return pipfile.default[name].version.replace(/^==/, '');
+}
+
+function importable(result: RunResult, cwd: string, module: string): boolean {
   try {
     execFileSync('python', ['-c', `import ${module}`], {
       env: laterStepEnv(result),
@@ -89,27 +71,26 @@ function importable(
 }
 
 describe('poetry: the action end to end, with the venv cache', () => {
-  let index: IndexServer;
   let cache: CacheServer;
   const root = mkdtempSync(path.join(os.tmpdir(), 'poetry-e2e-'));
   const workspace = path.join(root, 'workspace');
+  const lockedDjango = lockedVersion(path.join(managerFixture('poetry'), 'poetry.lock'), 'django');
   const checkout = (): void => {
     freshCheckout(workspace, managerFixture('poetry'));
-    concretePoetryProject(workspace, index.url);
+    concretePoetryProject(workspace);
   };
   const run = (inputs: Record<string, string> = {}) =>
     runSetupDjango(workspace, { 'python-version': '3.11', ...inputs }, { env: cache.envFor('v2') });
 
   beforeAll(async () => {
-    index = await startIndexServer();
     cache = await startCacheServer({ dir: path.join(root, 'service') });
   });
   afterAll(async () => {
     await cache.close();
-    await index.close();
+    rmSync(root, { recursive: true, force: true });
   });
 
-  it('installs from poetry.lock, migrates, and saves the venv under a poetry key', async () => {
+  it('installs from poetry.lock with the poetry on PATH (Debian’s 1.x), migrates, and saves the venv', async () => {
     checkout();
     const cold = await run();
     expect(errors(cold)).toBe('');
@@ -117,13 +98,13 @@ describe('poetry: the action end to end, with the venv cache', () => {
     expect(cold.outputs).toMatchObject({
       'package-manager': 'poetry',
       'settings-module': 'shop.settings',
-      'django-version': '5.2.17',
+      'django-version': lockedDjango,
       'cache-hit': 'false',
       'venv-path': path.join(workspace, '.venv')
     });
     expect(cold.outputs['cache-key']).toMatch(/-poetry-[0-9a-f]{32}$/);
     expect(Number(cold.outputs['migrations-applied'])).toBeGreaterThan(0);
-    expect(cold.stdout).toMatch(/Using poetry [\d.]+ from .* \(found on PATH\)/);
+    expect(cold.stdout).toMatch(/Using poetry 1\.[\d.]+ from .* \(found on PATH\)/);
     expect(cold.stdout).toContain('poetry install --no-root --sync --only main');
     expect(importable(cold, workspace, 'django')).toBe(true);
     expect(importable(cold, workspace, 'dotenv')).toBe(false);
@@ -153,48 +134,7 @@ describe('poetry: the action end to end, with the venv cache', () => {
     expect(importable(withDev, workspace, 'dotenv')).toBe(true);
   });
 
-  it('installs a pinned poetry missing from PATH into a tool venv, caches it, and restores it', async () => {
-    // A wheel named poetry 1.3.9 (a release that never existed) whose CLI hands over to the poetry on PATH: what matters
-    // is where the action installs it, how it caches it, and that it then runs it.
-    const wheels = path.join(root, 'wheels');
-    buildPoetryShimWheel(wheels, '1.3.9');
-    const toolCache = path.join(root, 'toolcache');
-    mkdirSync(toolCache, { recursive: true });
-    rmSync(path.join(toolCache, 'Python'), { force: true });
-    symlinkSync(path.join(toolCacheWithMachinePython(), 'Python'), path.join(toolCache, 'Python'));
-    const runPinned = (suffix: string) =>
-      runSetupDjango(
-        workspace,
-        {
-          'python-version': '3.11',
-          'poetry-version': '1.3.9',
-          'cache-suffix': suffix,
-          migrate: 'false',
-          collectstatic: 'false'
-        },
-        { env: { ...cache.envFor('v2'), PIP_FIND_LINKS: wheels }, toolCache }
-      );
-
-    checkout();
-    const first = await runPinned('tool-1');
-    expect(errors(first)).toBe('');
-    expect(first.stdout).toMatch(
-      /installing poetry==1\.3\.9 with pip into its own virtualenv .*setup-django-tools/
-    );
-    expect(first.post?.stdout).toMatch(/Saved the tool venv .* with key setup-django-tool-v1-/);
-    const toolKeys = cache.entries().filter(e => e.key.startsWith('setup-django-tool-v1-'));
-    expect(toolKeys).toHaveLength(1);
-
-    rmSync(path.join(toolCache, 'setup-django-tools'), { recursive: true, force: true });
-    checkout();
-    const second = await runPinned('tool-2');
-    expect(errors(second)).toBe('');
-    expect(second.stdout).toContain('Restored poetry==1.3.9 from the actions cache');
-    expect(second.stdout).not.toContain('installing poetry==');
-    expect(second.stdout).toContain('poetry install --no-root --sync --only main');
-  });
-
-  it('fails the step on a stale poetry.lock, saying how to fix it', async () => {
+  it('fails the step on a stale poetry.lock with poetry 1.x, saying how to fix it', async () => {
     checkout();
     const pyproject = path.join(workspace, 'pyproject.toml');
     writeFileSync(
@@ -210,11 +150,75 @@ describe('poetry: the action end to end, with the venv cache', () => {
       /poetry\.lock is out of date with pyproject\.toml.*run 'poetry lock'.*commit poetry\.lock/
     );
   });
+
+  describe('poetry 2, not on PATH: the action pip-installs it into a tool venv', () => {
+    const toolCache = path.join(root, 'toolcache');
+    const noPoetry = (): string => pathWithout(['poetry'], path.join(root, 'no-poetry'));
+    const runPoetry2 = (suffix: string, inputs: Record<string, string> = {}) =>
+      runSetupDjango(
+        workspace,
+        { 'python-version': '3.11', 'poetry-version': '2', 'cache-suffix': suffix, ...inputs },
+        { env: { ...cache.envFor('v2'), PATH: noPoetry() }, toolCache }
+      );
+
+    it('installs the newest poetry 2.x, runs poetry sync, and the post step caches the tool venv', async () => {
+      freshToolCache(root, 'toolcache');
+      checkout();
+      const first = await runPoetry2('poetry2-1');
+      expect(errors(first)).toBe('');
+      expect(first.stdout).toMatch(
+        /poetry is not on PATH: installing poetry==2\.\* with pip into its own virtualenv .*setup-django-tools/
+      );
+      expect(first.stdout).toContain('check --lock --no-ansi');
+      expect(first.stdout).toContain('poetry sync --no-root --only main --no-interaction');
+      expect(first.outputs['django-version']).toBe(lockedDjango);
+      expect(Number(first.outputs['migrations-applied'])).toBeGreaterThan(0);
+      expect(importable(first, workspace, 'dotenv')).toBe(false);
+      expect(first.post?.stdout).toMatch(/Saved the tool venv .* with key setup-django-tool-v1-/);
+      const toolKeys = cache.entries().filter(e => e.key.startsWith('setup-django-tool-v1-'));
+      expect(toolKeys).toHaveLength(1);
+    });
+
+    it('restores the tool venv on a fresh runner and syncs a group with it', async () => {
+      freshToolCache(root, 'toolcache');
+      checkout();
+      const second = await runPoetry2('poetry2-2', {
+        'dependency-groups': 'dev',
+        migrate: 'false',
+        collectstatic: 'false'
+      });
+      expect(errors(second)).toBe('');
+      expect(second.stdout).toContain('Restored poetry==2.* from the actions cache');
+      expect(second.stdout).not.toContain('installing poetry==');
+      expect(second.stdout).toContain('poetry sync --no-root --only main,dev');
+      expect(importable(second, workspace, 'dotenv')).toBe(true);
+    });
+
+    it('fails the step on a stale poetry.lock with poetry 2, saying how to fix it', async () => {
+      checkout();
+      const pyproject = path.join(workspace, 'pyproject.toml');
+      writeFileSync(
+        pyproject,
+        readFileSync(pyproject, 'utf8').replace(
+          'django = ">=5.2,<5.3"',
+          'django = ">=5.2,<5.3"\nsqlparse = "*"'
+        )
+      );
+      const stale = await runPoetry2('poetry2-stale');
+      expect(stale.exitCode).not.toBe(0);
+      expect(stale.stdout).toContain('Using poetry==2.* from its tool virtualenv');
+      expect(errors(stale)).toContain(POETRY_STALE_LOCK);
+    });
+  });
 });
 
 describe('pipenv: the action end to end', () => {
-  it('syncs Pipfile.lock with the dev packages and migrates', async () => {
-    const workspace = makeWorkspace(managerFixture('pipenv'));
+  const root = mkdtempSync(path.join(os.tmpdir(), 'pipenv-e2e-'));
+  const lockedDjango = lockedVersion(path.join(managerFixture('pipenv'), 'Pipfile.lock'), 'django');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('syncs Pipfile.lock with the dev packages using the pipenv on PATH (Debian’s), and migrates', async () => {
+    const workspace = makeWorkspace(managerFixture('pipenv'), root);
     const result = await runSetupDjango(workspace, {
       'python-version': '3.11',
       'dependency-groups': 'dev',
@@ -223,17 +227,40 @@ describe('pipenv: the action end to end', () => {
     expect(errors(result)).toBe('');
     expect(result.outputs).toMatchObject({
       'package-manager': 'pipenv',
-      'settings-module': 'shop.settings'
+      'settings-module': 'shop.settings',
+      'django-version': lockedDjango
     });
     expect(Number(result.outputs['migrations-applied'])).toBeGreaterThan(0);
+    expect(result.stdout).toMatch(/Using pipenv 2022\.[\d.]+ from .* \(found on PATH\)/);
     expect(result.stdout).toContain('pipenv sync --dev');
     expect(importable(result, workspace, 'dotenv')).toBe(true);
     // The artifact's wheelhouse holds what pipenv installed, pinned.
     const listing = execFileSync('tar', ['-tzf', result.outputs['artifact-path']], {
       encoding: 'utf8'
     });
-    expect(listing).toMatch(/wheelhouse\/django-5\.2\.17-py3-none-any\.whl/);
+    expect(listing).toContain(`wheelhouse/django-${lockedDjango}-py3-none-any.whl`);
     expect(listing).toMatch(/setup-django-requirements\/setup-django-pipenv-requirements\.txt/);
+  });
+
+  it('pip-installs the newest pipenv into a tool venv when none is on PATH, and syncs a category', async () => {
+    const workspace = makeWorkspace(managerFixture('pipenv'), root);
+    const result = await runSetupDjango(
+      workspace,
+      { 'python-version': '3.11', 'dependency-groups': 'ops', collectstatic: 'false' },
+      {
+        env: { PATH: pathWithout(['pipenv'], path.join(root, 'no-pipenv')) },
+        toolCache: freshToolCache(root, 'toolcache')
+      }
+    );
+    expect(errors(result)).toBe('');
+    expect(result.stdout).toMatch(
+      /pipenv is not on PATH: installing pipenv with pip into its own virtualenv .*setup-django-tools\/pipenv-latest-py/
+    );
+    expect(result.stdout).toContain('Pipfile.lock matches the Pipfile.');
+    expect(result.stdout).toContain('pipenv sync --categories packages ops');
+    expect(result.outputs['django-version']).toBe(lockedDjango);
+    expect(importable(result, workspace, 'gunicorn')).toBe(true);
+    expect(importable(result, workspace, 'dotenv')).toBe(false);
   });
 });
 
@@ -244,29 +271,112 @@ describe('pip from pyproject.toml: the action end to end', () => {
     expect(errors(result)).toBe('');
     expect(result.outputs['package-manager']).toBe('pip');
     expect(Number(result.outputs['migrations-applied'])).toBeGreaterThan(0);
+    rmSync(workspace, { recursive: true, force: true });
   });
 });
 
-describe('uv (recording stand-in): the action end to end', () => {
-  it('hands uv sync --locked the venv, then migrates', async () => {
-    const workspace = makeWorkspace(managerFixture('uv'));
-    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'uv-e2e-')), 'calls.jsonl');
-    const result = await runSetupDjango(
+describe('uv: the action end to end with the real uv', () => {
+  let cache: CacheServer;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'uv-e2e-'));
+  const workspace = path.join(root, 'workspace');
+  const lockedDjango = lockedVersion(path.join(managerFixture('uv'), 'uv.lock'), 'django');
+  const noUv = (): string => pathWithout(['uv', 'uvx'], path.join(root, 'no-uv'));
+  const run = (
+    inputs: Record<string, string>,
+    options: { path: string; toolCache: string }
+  ): Promise<RunResult> =>
+    runSetupDjango(
       workspace,
-      { 'python-version': '3.11', 'dependency-groups': 'dev' },
-      { env: { PATH: `${uvStandInDir}${path.delimiter}${runnerPath()}`, UV_STAND_IN_LOG: log } }
+      { 'python-version': '3.11', ...inputs },
+      { env: { ...cache.envFor('v2'), PATH: options.path }, toolCache: options.toolCache }
+    );
+
+  beforeAll(async () => {
+    cache = await startCacheServer({ dir: path.join(root, 'service') });
+  });
+  afterAll(async () => {
+    await cache.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('pip-installs the newest uv into a tool venv when none is on PATH, then uv sync --locked with a group and an extra', async () => {
+    freshCheckout(workspace, managerFixture('uv'));
+    const result = await run(
+      { 'dependency-groups': 'dev server' },
+      { path: noUv(), toolCache: freshToolCache(root, 'toolcache-latest') }
     );
     expect(errors(result)).toBe('');
     expect(result.outputs['package-manager']).toBe('uv');
+    expect(result.outputs['django-version']).toBe(lockedDjango);
     expect(Number(result.outputs['migrations-applied'])).toBeGreaterThan(0);
-    const sync = readUvCalls(log).find(call => call.argv[0] === 'sync');
-    expect(sync?.argv.slice(0, 5)).toEqual([
-      'sync',
-      '--locked',
-      '--no-default-groups',
-      '--group',
-      'dev'
-    ]);
-    expect(sync?.env.UV_PROJECT_ENVIRONMENT).toBe(path.join(workspace, '.venv'));
+    expect(result.stdout).toMatch(
+      /uv is not on PATH: installing uv with pip into its own virtualenv .*setup-django-tools\/uv-latest-py/
+    );
+    expect(result.stdout).toMatch(
+      /\[command\]\S+\/uv sync --locked --no-default-groups --group dev --extra server --python /
+    );
+    expect(importable(result, workspace, 'dotenv')).toBe(true);
+    expect(importable(result, workspace, 'gunicorn')).toBe(true);
+  });
+
+  it('uses the uv already on PATH, production dependencies only', async () => {
+    freshCheckout(workspace, managerFixture('uv'));
+    const onPath = uvOnPathDir();
+    const result = await run(
+      { 'cache-suffix': 'on-path' },
+      {
+        path: `${onPath}${path.delimiter}${runnerPath()}`,
+        toolCache: freshToolCache(root, 'toolcache-on-path')
+      }
+    );
+    expect(errors(result)).toBe('');
+    expect(result.stdout).toContain(`from ${path.join(onPath, 'uv')} (found on PATH)`);
+    expect(result.stdout).not.toContain('installing uv');
+    expect(result.outputs['django-version']).toBe(lockedDjango);
+    expect(importable(result, workspace, 'dotenv')).toBe(false);
+  });
+
+  describe('a uv-version pin', () => {
+    const toolCache = path.join(root, 'toolcache-pinned');
+    const pinned = (suffix: string) =>
+      run({ 'uv-version': '0.13', 'cache-suffix': suffix }, { path: noUv(), toolCache });
+
+    it('installs that uv into a tool venv, and the post step caches it', async () => {
+      freshToolCache(root, 'toolcache-pinned');
+      freshCheckout(workspace, managerFixture('uv'));
+      const first = await pinned('pin-1');
+      expect(errors(first)).toBe('');
+      expect(first.stdout).toMatch(
+        /uv is not on PATH: installing uv==0\.13\.\* with pip into its own virtualenv .*uv-0\.13-py/
+      );
+      expect(first.post?.stdout).toMatch(/Saved the tool venv .* with key setup-django-tool-v1-/);
+    });
+
+    it('restores it from the cache on a fresh runner and syncs with it', async () => {
+      freshToolCache(root, 'toolcache-pinned');
+      freshCheckout(workspace, managerFixture('uv'));
+      const second = await pinned('pin-2');
+      expect(errors(second)).toBe('');
+      expect(second.stdout).toContain('Restored uv==0.13.* from the actions cache');
+      expect(second.stdout).not.toContain('installing uv');
+      expect(second.outputs['django-version']).toBe(lockedDjango);
+    });
+
+    it('fails on a stale uv.lock with what to do (the real uv’s error, mapped)', async () => {
+      freshCheckout(workspace, managerFixture('uv'));
+      const pyproject = path.join(workspace, 'pyproject.toml');
+      writeFileSync(
+        pyproject,
+        readFileSync(pyproject, 'utf8').replace(
+          '"django>=5.2,<5.3"',
+          '"django>=5.2,<5.3", "sqlparse"'
+        )
+      );
+      const stale = await pinned('pin-stale');
+      expect(stale.exitCode).not.toBe(0);
+      expect(errors(stale)).toContain(UV_STALE_LOCK);
+      // uv's own words stay in the message, under ours.
+      expect(errors(stale)).toMatch(/needs to be updated, but `--locked` was provided/);
+    });
   });
 });

@@ -1,5 +1,5 @@
 // End-to-end helpers: fresh workspaces from example/fixture projects, a tool cache holding
-// the machine's Python, and the action run through the runner emulation with the local index.
+// the machine's Python, and the action run through the runner emulation on the machine's index.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ export function makeWorkspace(project: string, parent?: string): string {
   return workspace;
 }
 
-/** Runs the bundled action like the runner, pip pointed at the local package index. */
+/** Runs the bundled action like the runner, with pip's shared download cache (localPipEnv). */
 export function runSetupDjango(
   workspace: string,
   inputs: Record<string, string> = {},

@@ -1,68 +1,17 @@
-// Package-manager fixtures: the machine's local package index served over HTTP (poetry reads
-// only http(s) sources), poetry projects made concrete for that URL, and the uv stand-in.
+// Package-manager fixtures: the projects (locked by the real tools against the public index),
+// the poetry project pointed at the machine's index when that is another one, and real uv on PATH.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { localPipEnv, repoRoot } from './python-fixtures.js';
+import { machineIndexUrl, PUBLIC_INDEX_URL, pathWithout } from '../../scripts/e2e/local-env.mjs';
+import { fixturesRoot, localPipEnv, repoRoot, systemPython } from './python-fixtures.js';
+
+export { pathWithout };
 
 export const managerFixture = (name: 'poetry' | 'pipenv' | 'pyproject' | 'uv'): string =>
   path.join(repoRoot, '__tests__', 'fixtures', 'managers', name);
 
-/** The directory holding the recording uv stand-in (an executable named `uv`). */
-export const uvStandInDir = path.join(repoRoot, '__tests__', 'fixtures', 'managers', 'uv-stand-in');
-
-export interface IndexServer {
-  /** The simple index URL, e.g. http://127.0.0.1:41234/simple */
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * Serves the local package index (PIP_INDEX_URL, a file:// URL on these machines) over HTTP:
- * the directory above `simple/` is the web root, so the pages' relative file links work.
- * An http(s) PIP_INDEX_URL is returned as is.
- */
-export async function startIndexServer(): Promise<IndexServer> {
-  const indexUrl = localPipEnv().PIP_INDEX_URL;
-  if (!indexUrl) throw new Error('no PIP_INDEX_URL: the local package index is not configured');
-  if (!indexUrl.startsWith('file:')) return { url: indexUrl, close: async () => undefined };
-  const simple = fileURLToPath(indexUrl).replace(/\/+$/, '');
-  const root = path.dirname(simple);
-  const server = http.createServer((req, res) => {
-    const pathname = decodeURIComponent((req.url ?? '/').split('?')[0]);
-    let file = path.normalize(path.join(root, pathname));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
-      const size = statSync(file).size;
-      res.writeHead(200, {
-        'Content-Length': size,
-        'Content-Type': file.endsWith('.html') ? 'text/html' : 'application/octet-stream'
-      });
-      createReadStream(file).pipe(res);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/${path.basename(simple)}`,
-    close: () =>
-      new Promise(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })
-  };
-}
-
-/** poetry 1.x's content-hash of pyproject.toml (what `poetry lock --check` compares). */
+/** poetry's content-hash of a [tool.poetry] pyproject.toml (1.x and 2.x agree without [project]). */
 export function poetryContentHash(projectDir: string): string {
   const script = [
     'import hashlib, json, sys, tomllib',
@@ -76,14 +25,15 @@ export function poetryContentHash(projectDir: string): string {
 }
 
 /**
- * Makes the poetry fixture in `projectDir` concrete: its source (and the lock's) point at
- * `indexUrl`, and poetry.lock's content-hash matches pyproject.toml again.
+ * The poetry fixture in `projectDir` as committed (poetry 2 locked it against the public index's
+ * simple API), or, when the machine's pip uses another index (PIP_INDEX_URL, pip's
+ * `index-url`), pointed at that one: its source and the lock's, with the content-hash recomputed.
  */
-export function concretePoetryProject(projectDir: string, indexUrl: string): void {
+export function concretePoetryProject(projectDir: string, indexUrl = machineIndexUrl()): void {
+  if (indexUrl.replace(/\/+$/, '') === PUBLIC_INDEX_URL) return;
   for (const name of ['pyproject.toml', 'poetry.lock']) {
     const file = path.join(projectDir, name);
-    if (existsSync(file))
-      writeFileSync(file, readFileSync(file, 'utf8').replaceAll('@INDEX_URL@', indexUrl));
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll(PUBLIC_INDEX_URL, indexUrl));
   }
   const lock = path.join(projectDir, 'poetry.lock');
   writeFileSync(
@@ -95,17 +45,31 @@ export function concretePoetryProject(projectDir: string, indexUrl: string): voi
   );
 }
 
-/** One invocation the uv stand-in recorded. */
-export interface UvCall {
-  argv: string[];
-  cwd: string;
-  env: Record<string, string | null>;
+/**
+ * A directory holding a real `uv` (its wheel pip-installed from the index with `--target` under
+ * .fixtures/, once per checkout: the binary is standalone): put it on PATH for "uv already
+ * installed on the runner".
+ */
+export function uvOnPathDir(): string {
+  const target = path.join(fixturesRoot, 'tools', 'uv-on-path');
+  const bin = path.join(target, 'bin');
+  if (existsSync(path.join(bin, 'uv'))) return bin;
+  const work = `${target}.build-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(path.dirname(target), { recursive: true });
+  execFileSync(systemPython(), ['-m', 'pip', 'install', '-q', '--target', work, 'uv'], {
+    env: { ...process.env, ...localPipEnv() },
+    stdio: 'inherit'
+  });
+  try {
+    renameSync(work, target);
+  } catch {
+    rmSync(work, { recursive: true, force: true }); // another worker published it first
+  }
+  return bin;
 }
 
-export function readUvCalls(log: string): UvCall[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map(line => JSON.parse(line) as UvCall);
+/** The `--version` of an executable, e.g. "uv 0.13.9 (...)". */
+export function toolVersion(executable: string): string {
+  return execFileSync(executable, ['--version'], { encoding: 'utf8' }).trim();
 }

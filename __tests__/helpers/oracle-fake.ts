@@ -1,9 +1,10 @@
 // A fake Oracle Instant Client "basic" zip, in Oracle's layout, for tests that cannot reach
-// oracle.com:
+// oracle.com (a real driver loads it: python-oracledb's init_oracle_client() and clientversion()):
 //
 //   instantclient_<major>_<minor>/
 //     BASIC_LICENSE, BASIC_README
-//     libclntsh.so.<major>.1          exports OCIClientVersion(); linked against libaio
+//     libclntsh.so.<major>.1          exports OCIClientVersion() and what python-oracledb's
+//                                     thick mode loads; linked against libaio
 //     libclntsh.so -> libclntsh.so.<major>.1   (stored in the zip as a symlink)
 //     libociei.so
 //     network/admin/README
@@ -33,7 +34,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export const oracleFixturesDir = path.join(repoRoot, '.fixtures', 'oracle');
 
 /** Bump when the zip's content or layout changes, to invalidate cached zips. */
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 
 export interface FakeInstantClientOptions {
   /** Oracle's five-part version, e.g. '23.8.0.25.04'. */
@@ -85,7 +86,14 @@ export function instantClientZipName(version: string): string {
   return `instantclient-basic-linux.x64-${version}.zip`;
 }
 
+// OCIClientVersion is what ctypes callers ask; the rest is what ODPI-C (python-oracledb's thick
+// mode, cx_Oracle 8) resolves and calls when it loads the library in init_oracle_client(): the
+// process and thread initialisation, a global environment and error handle, attribute get/set,
+// and a thread key for its per-thread error buffer (found one by one from its DPI-1049 "symbol
+// not found in OCI library" errors, against oracledb 26.1). Each stub succeeds (OCI_SUCCESS, 0)
+// and hands out distinct dummy handles; nothing here can reach a database.
 const CLNTSH_C = `
+#include <stddef.h>
 #ifdef WITH_LIBAIO
 #include <libaio.h>
 #endif
@@ -96,6 +104,26 @@ int OCIClientVersion(int *major, int *minor, int *update, int *patch, int *port_
   if (update) *update = FAKE_UPDATE;
   if (patch) *patch = FAKE_PATCH;
   if (port_update) *port_update = FAKE_PORT_UPDATE;
+  return 0;
+}
+
+static char fake_handles[32][64];
+static unsigned next_handle;
+static void *fake_handle(void) { return fake_handles[next_handle++ % 32]; }
+static void *thread_key_value;
+
+int OCIThreadProcessInit(void) { return 0; }
+int OCIEnvNlsCreate(void **envhp) { if (envhp) *envhp = fake_handle(); return 0; }
+int OCIHandleAlloc(void *parent, void **handle) { if (handle) *handle = fake_handle(); return 0; }
+int OCIAttrGet(void) { return 0; }
+int OCIAttrSet(void) { return 0; }
+int OCIThreadKeyInit(void *env, void *err, void **key) { if (key) *key = fake_handle(); return 0; }
+int OCIThreadKeyGet(void *env, void *err, void *key, void **value) {
+  if (value) *value = thread_key_value;
+  return 0;
+}
+int OCIThreadKeySet(void *env, void *err, void *key, void *value) {
+  thread_key_value = value;
   return 0;
 }
 
@@ -330,6 +358,21 @@ export function loadClientVersionScript(): string {
     'v = [ctypes.c_int(-1) for _ in range(5)]',
     'lib.OCIClientVersion(*[ctypes.byref(x) for x in v])',
     'print(".".join(str(x.value) for x in v))',
+    ''
+  ].join('\n');
+}
+
+/**
+ * Python that loads the client through a real driver, python-oracledb in thick mode:
+ * `init_oracle_client(lib_dir=argv[1])` (without an argument, the loader's search: the
+ * LD_LIBRARY_PATH the action exports), then prints `clientversion()` dotted, as
+ * loadClientVersionScript() does.
+ */
+export function oracledbClientVersionScript(): string {
+  return [
+    'import sys, oracledb',
+    'oracledb.init_oracle_client(lib_dir=sys.argv[1] if len(sys.argv) > 1 else None)',
+    'print(".".join(str(n) for n in oracledb.clientversion()))',
     ''
   ].join('\n');
 }

@@ -1,5 +1,5 @@
-// The venv phase with each package manager for real (poetry and pipenv from Debian, pip), and
-// uv through a recording stand-in: installs into venv-path, lock checks, groups, errors.
+// The venv phase with each package manager for real: poetry and pipenv from Debian, pip, and
+// the real uv pip-installed by the action: installs into venv-path, lock checks, groups, errors.
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   writeFileSync
 } from 'node:fs';
 import os from 'node:os';
@@ -21,14 +22,7 @@ import { UV_STALE_LOCK } from '../../src/venv/managers/uv.js';
 import { locateTool } from '../../src/venv/managers/tool.js';
 import { provisionVenv } from '../../src/venv/provision.js';
 import { makeWorkspace } from '../helpers/e2e.js';
-import {
-  concretePoetryProject,
-  managerFixture,
-  readUvCalls,
-  startIndexServer,
-  uvStandInDir,
-  type IndexServer
-} from '../helpers/managers.js';
+import { concretePoetryProject, managerFixture } from '../helpers/managers.js';
 import { localPipEnv, systemPython } from '../helpers/python-fixtures.js';
 
 const python: PythonInstall = {
@@ -61,25 +55,23 @@ function installed(workspace: string): string[] {
 }
 
 const savedEnv = { ...process.env };
+// The tool venvs the action installs (uv) go to RUNNER_TEMP: one per file, removed after it.
+const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'));
 beforeAll(() => {
   // The action passes the environment through to the managers, as a workflow's env: would.
-  Object.assign(process.env, localPipEnv(), {
-    RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'runner-temp-'))
-  });
+  Object.assign(process.env, localPipEnv(), { RUNNER_TEMP: runnerTemp });
 });
 afterAll(() => {
   process.env = savedEnv;
+  rmSync(runnerTemp, { recursive: true, force: true });
 });
 
 describe('poetry (real, from poetry.lock)', () => {
-  let index: IndexServer;
   let workspace: string;
-  beforeAll(async () => {
-    index = await startIndexServer();
+  beforeAll(() => {
     workspace = makeWorkspace(managerFixture('poetry'));
-    concretePoetryProject(workspace, index.url);
+    concretePoetryProject(workspace);
   });
-  afterAll(() => index.close());
 
   it('installs the production dependencies into venv-path, and reports poetry', async () => {
     const result = await provision(workspace);
@@ -104,7 +96,7 @@ describe('poetry (real, from poetry.lock)', () => {
 
   it('fails on a lock out of date with pyproject.toml, and leaves no completion marker', async () => {
     const stale = makeWorkspace(managerFixture('poetry'));
-    concretePoetryProject(stale, index.url);
+    concretePoetryProject(stale);
     const pyproject = path.join(stale, 'pyproject.toml');
     writeFileSync(
       pyproject,
@@ -119,11 +111,11 @@ describe('poetry (real, from poetry.lock)', () => {
 
   it('says which package it could not get when the index lacks a locked version', async () => {
     const broken = makeWorkspace(managerFixture('poetry'));
-    concretePoetryProject(broken, index.url);
+    concretePoetryProject(broken);
     const lock = path.join(broken, 'poetry.lock');
     writeFileSync(
       lock,
-      readFileSync(lock, 'utf8').replace('version = "0.6.0"', 'version = "0.6.99"')
+      readFileSync(lock, 'utf8').replace('version = "0.6.1"', 'version = "0.6.99"')
     );
     await expect(provision(broken)).rejects.toThrow(
       /Installing the dependencies from poetry\.lock failed: no installable file for sqlparse \(0\.6\.99\) was found on the package sources/
@@ -133,7 +125,7 @@ describe('poetry (real, from poetry.lock)', () => {
 
   it('rejects a group pyproject.toml does not define before installing anything', async () => {
     const other = makeWorkspace(managerFixture('poetry'));
-    concretePoetryProject(other, index.url);
+    concretePoetryProject(other);
     await expect(provision(other, { 'dependency-groups': 'docs' })).rejects.toThrow(
       /'dependency-groups' names 'docs'.*poetry groups: dev; extras: none/
     );
@@ -190,47 +182,36 @@ describe('pip with pyproject.toml [project] dependencies', () => {
   });
 });
 
-describe('uv (recording stand-in: the real binary is not installable here)', () => {
-  let log: string;
-  const path0 = process.env.PATH;
-  beforeAll(() => {
-    log = path.join(mkdtempSync(path.join(os.tmpdir(), 'uv-log-')), 'calls.jsonl');
-    process.env.UV_STAND_IN_LOG = log;
-    process.env.PATH = `${uvStandInDir}${path.delimiter}${path0}`;
-  });
-  afterAll(() => {
-    process.env.PATH = path0;
-    delete process.env.UV_STAND_IN_LOG;
-  });
-
+describe('uv (real: the action pip-installs it into a tool venv)', () => {
   it('runs uv sync --locked into venv-path with the groups and extras, and keeps pip', async () => {
     const workspace = makeWorkspace(managerFixture('uv'));
     const result = await provision(workspace, { 'dependency-groups': 'dev server' });
     expect(result.venv.packageManager).toBe('uv');
     const venv = path.join(workspace, '.venv');
-    const sync = readUvCalls(log).filter(call => call.argv[0] === 'sync');
-    expect(sync).toHaveLength(1);
-    expect(sync[0].argv).toEqual([
-      'sync',
-      '--locked',
-      '--no-default-groups',
-      '--group',
-      'dev',
-      '--extra',
-      'server',
-      '--python',
-      python.executable
-    ]);
-    expect(sync[0].cwd).toBe(realpathSync(workspace));
-    expect(sync[0].env).toMatchObject({
-      UV_PROJECT_ENVIRONMENT: venv,
-      VIRTUAL_ENV: venv,
-      UV_PYTHON_DOWNLOADS: 'never'
-    });
-    expect(installed(workspace)).toEqual(
-      expect.arrayContaining(['django', 'python-dotenv', 'gunicorn', 'pip'])
+    const packages = installed(workspace);
+    expect(packages).toEqual(
+      expect.arrayContaining(['django', 'asgiref', 'sqlparse', 'python-dotenv', 'gunicorn', 'pip'])
     );
+    // The versions uv.lock pins, not whatever is newest.
+    const lock = readFileSync(path.join(workspace, 'uv.lock'), 'utf8');
+    const djangoPin = /name = "django"\nversion = "([^"]+)"/.exec(lock)?.[1];
+    const version = execFileSync(
+      path.join(venv, 'bin', 'python'),
+      ['-c', 'import django; print(django.get_version())'],
+      { encoding: 'utf8' }
+    ).trim();
+    expect(version).toBe(djangoPin);
+    // uv made no environment of its own next to the project: it used venv-path.
     expect(readMarker(venv)?.packageManager).toBe('uv');
+  });
+
+  it('installs the production dependencies only when no group is asked for', async () => {
+    const workspace = makeWorkspace(managerFixture('uv'));
+    await provision(workspace);
+    const packages = installed(workspace);
+    expect(packages).toContain('django');
+    expect(packages).not.toContain('python-dotenv');
+    expect(packages).not.toContain('gunicorn');
   });
 
   it('turns uv’s stale-lock error into one that says what to do', async () => {
@@ -244,15 +225,18 @@ describe('uv (recording stand-in: the real binary is not installable here)', () 
       )
     );
     await expect(provision(workspace)).rejects.toThrow(UV_STALE_LOCK);
+    expect(readMarker(path.join(workspace, '.venv'))).toBeUndefined();
   });
 });
 
 describe('a manager that is not installed, or not the version pinned', () => {
   it('is pip-installed into a tool venv, and a failure says how to provide it', async () => {
     const toolsDir = mkdtempSync(path.join(os.tmpdir(), 'tools-'));
-    // The local package index has no poetry wheel: the install must fail, cleanly.
-    await expect(locateTool('poetry', { python, toolsDir, envPath: '' })).rejects.toThrow(
-      /poetry is not on PATH, and installing poetry into .*poetry-latest-py.* failed: no release of 'poetry' was found on the package index.*pipx install poetry/s
+    // The index has no poetry 0.0.99: the install must fail, cleanly.
+    await expect(
+      locateTool('poetry', { python, toolsDir, envPath: '', version: '0.0.99' })
+    ).rejects.toThrow(
+      /poetry is not on PATH, and installing poetry==0\.0\.99 into .*poetry-0\.0\.99-py.* failed: .*poetry.*pipx install poetry==0\.0\.99/s
     );
     expect(readdirSync(toolsDir)).toEqual([]);
   });
