@@ -1,0 +1,115 @@
+// A dependency bump brought into an existing venv equals a fresh build of the new requirements,
+// with pip and with uv: what changed is installed, what is no longer required is uninstalled.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inputVariable, readInputs } from '../../src/inputs.js';
+import { detectPlatform } from '../../src/platform.js';
+import type { PythonInstall } from '../../src/python/find.js';
+import { bringToRequirements, listDistributions } from '../../src/venv/bump.js';
+import { readMarker } from '../../src/venv/marker.js';
+import { resolveDependencySource } from '../../src/venv/managers/detect.js';
+import type { InstallerName } from '../../src/venv/managers/types.js';
+import type { VenvPlan } from '../../src/venv/prepare.js';
+import { dependencyHashOf, provisionVenv } from '../../src/venv/provision.js';
+import { makeWorkspace } from '../helpers/e2e.js';
+import { managerFixture } from '../helpers/managers.js';
+import { localPipEnv, systemPython } from '../helpers/python-fixtures.js';
+import { realUvBinDir } from '../helpers/uv.js';
+import { buildWheels } from '../helpers/wheels.js';
+
+const python: PythonInstall = {
+  version: execFileSync('python3', ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+    encoding: 'utf8'
+  }).trim(),
+  executable: realpathSync(systemPython()),
+  origin: 'path'
+};
+
+const BEFORE = 'django>=5.2,<5.3\nbump-probe==1.0\nbump-probe-gone\n';
+// bump-probe 1.1 brings a new dependency of its own; bump-probe-gone is no longer required.
+const AFTER = 'django>=5.2,<5.3\nbump-probe==1.1\n';
+
+const savedEnv = { ...process.env };
+let temp: string;
+const workspaces: string[] = [];
+beforeAll(() => {
+  temp = mkdtempSync(path.join(os.tmpdir(), 'bump-'));
+  const wheels = buildWheels(path.join(temp, 'wheels'), [
+    { name: 'bump-probe', version: '1.0' },
+    { name: 'bump-probe', version: '1.1', requires: ['bump-probe-dep>=1'] },
+    { name: 'bump-probe-dep', version: '1.0' },
+    { name: 'bump-probe-gone', version: '1.0' }
+  ]);
+  Object.assign(process.env, localPipEnv(), {
+    PIP_FIND_LINKS: wheels,
+    PATH: `${realUvBinDir()}${path.delimiter}${process.env.PATH}`,
+    RUNNER_TEMP: temp,
+    RUNNER_TOOL_CACHE: temp
+  });
+});
+afterAll(() => {
+  process.env = savedEnv;
+  for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true });
+  rmSync(temp, { recursive: true, force: true });
+});
+
+function project(requirements: string): string {
+  const workspace = makeWorkspace(managerFixture('pyproject'));
+  workspaces.push(workspace);
+  rmSync(path.join(workspace, 'pyproject.toml'));
+  writeFileSync(path.join(workspace, 'requirements.txt'), requirements);
+  return workspace;
+}
+
+function coldBuild(workspace: string, installer: InstallerName) {
+  const env: Record<string, string> = { GITHUB_WORKSPACE: workspace };
+  for (const [name, value] of Object.entries({ cache: 'false', installer }))
+    env[inputVariable(name)] = value;
+  return provisionVenv(readInputs(env), python, detectPlatform());
+}
+
+function planFor(workspace: string, installer: InstallerName): VenvPlan {
+  const source = resolveDependencySource({
+    choice: 'pip',
+    projectDir: workspace,
+    workspace,
+    requirementFiles: [],
+    groups: []
+  });
+  return {
+    venvPath: path.join(workspace, '.venv'),
+    python,
+    projectDir: workspace,
+    source,
+    dependencyHash: dependencyHashOf(source.dependencyFiles, workspace, []),
+    toolsDir: temp,
+    installer
+  };
+}
+
+describe.each(['pip', 'uv'] as const)('a dependency bump with installer %s', installer => {
+  it('installs what changed, uninstalls what is gone, and equals a fresh build', async () => {
+    const bumped = project(BEFORE);
+    await coldBuild(bumped, installer);
+    const before = await listDistributions(path.join(bumped, '.venv'));
+    expect(before).toMatchObject({ 'bump-probe': '1.0', 'bump-probe-gone': '1.0' });
+
+    writeFileSync(path.join(bumped, 'requirements.txt'), AFTER);
+    const plan = planFor(bumped, installer);
+    const changes = await bringToRequirements(plan);
+    expect(changes).toEqual({
+      added: ['bump-probe-dep 1.0'],
+      upgraded: ['bump-probe 1.0 → 1.1'],
+      removed: ['bump-probe-gone 1.0']
+    });
+    expect(readMarker(plan.venvPath)?.dependencyHash).toBe(plan.dependencyHash);
+
+    const fresh = project(AFTER);
+    await coldBuild(fresh, installer);
+    expect(await listDistributions(plan.venvPath)).toEqual(
+      await listDistributions(path.join(fresh, '.venv'))
+    );
+  });
+});
