@@ -1,13 +1,14 @@
 // A dependency bump brought into an existing venv equals a fresh build of the new requirements,
 // with pip and with uv: what changed is installed, what is no longer required is uninstalled.
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { globSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inputVariable, readInputs } from '../../src/inputs.js';
 import { detectPlatform } from '../../src/platform.js';
 import type { PythonInstall } from '../../src/python/find.js';
-import { bringToRequirements, listDistributions } from '../../src/venv/bump.js';
+import { bringToRequirements, bumpRestoredVenv, listDistributions } from '../../src/venv/bump.js';
 import { readMarker } from '../../src/venv/marker.js';
 import { resolveDependencySource } from '../../src/venv/managers/detect.js';
 import type { InstallerName } from '../../src/venv/managers/types.js';
@@ -111,5 +112,45 @@ describe.each(['pip', 'uv'] as const)('a dependency bump with installer %s', ins
     expect(await listDistributions(plan.venvPath)).toEqual(
       await listDistributions(path.join(fresh, '.venv'))
     );
+  });
+});
+
+describe('a bump that cannot be applied', () => {
+  it('warns and builds the venv from scratch instead', async () => {
+    const workspace = project(BEFORE);
+    await coldBuild(workspace, 'pip');
+    // pip cannot uninstall a distribution without its RECORD.
+    for (const record of globSync(
+      '.venv/lib/python*/site-packages/bump_probe_gone-*.dist-info/RECORD',
+      {
+        cwd: workspace
+      }
+    ))
+      rmSync(path.join(workspace, record));
+    writeFileSync(path.join(workspace, 'requirements.txt'), AFTER);
+    const plan = planFor(workspace, 'pip');
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(String(chunk));
+      return true;
+    });
+    let result: Awaited<ReturnType<typeof bumpRestoredVenv>>;
+    try {
+      result = await bumpRestoredVenv(plan, 'setup-django-v2-old-key');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toMatch(
+      /::warning::Bringing the venv restored from setup-django-v2-old-key to the new requirements failed \(.*\); building it from scratch\./
+    );
+    expect(result.changes).toBeUndefined();
+    expect(result.venv.action).toBe('created');
+    expect(result.venv.rebuildReason).toMatch(/the restored older venv could not be updated/);
+    const fresh = project(AFTER);
+    await coldBuild(fresh, 'pip');
+    expect(await listDistributions(plan.venvPath)).toEqual(
+      await listDistributions(path.join(fresh, '.venv'))
+    );
+    expect(readMarker(plan.venvPath)?.dependencyHash).toBe(plan.dependencyHash);
   });
 });
