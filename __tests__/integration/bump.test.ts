@@ -154,3 +154,72 @@ describe('a bump that cannot be applied', () => {
     expect(readMarker(plan.venvPath)?.dependencyHash).toBe(plan.dependencyHash);
   });
 });
+
+describe('a dependency bump of a uv.lock project', () => {
+  it('uv sync --locked brings the venv to the new lock exactly, like a fresh build', async () => {
+    const uvBin = path.join(realUvBinDir(), 'uv');
+    const lockEnv = {
+      ...process.env,
+      UV_INDEX_URL: localPipEnv().PIP_INDEX_URL,
+      UV_PYTHON_DOWNLOADS: 'never',
+      UV_NO_PROGRESS: '1'
+    };
+    const uvProject = (dependencies: string[]): string => {
+      const workspace = project('');
+      rmSync(path.join(workspace, 'requirements.txt'));
+      writeFileSync(
+        path.join(workspace, 'pyproject.toml'),
+        `[project]\nname = "shop"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ${JSON.stringify(dependencies)}\n`
+      );
+      execFileSync(uvBin, ['lock', '--python', python.executable], {
+        cwd: workspace,
+        env: lockEnv,
+        stdio: 'ignore'
+      });
+      return workspace;
+    };
+    const provisionUv = (workspace: string) => {
+      const env: Record<string, string> = { GITHUB_WORKSPACE: workspace };
+      for (const [name, value] of Object.entries({ cache: 'false', 'package-manager': 'uv' }))
+        env[inputVariable(name)] = value;
+      return provisionVenv(readInputs(env), python, detectPlatform());
+    };
+
+    const bumped = uvProject(['django>=5.2,<5.3', 'six']);
+    await provisionUv(bumped);
+    writeFileSync(
+      path.join(bumped, 'pyproject.toml'),
+      '[project]\nname = "shop"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["django>=5.2,<5.3", "python-dotenv"]\n'
+    );
+    execFileSync(uvBin, ['lock', '--python', python.executable], {
+      cwd: bumped,
+      env: lockEnv,
+      stdio: 'ignore'
+    });
+    const source = resolveDependencySource({
+      choice: 'uv',
+      projectDir: bumped,
+      workspace: bumped,
+      requirementFiles: [],
+      groups: []
+    });
+    const plan: VenvPlan = {
+      venvPath: path.join(bumped, '.venv'),
+      python,
+      projectDir: bumped,
+      source,
+      dependencyHash: dependencyHashOf(source.dependencyFiles, bumped, []),
+      toolsDir: temp
+    };
+    const changes = await bringToRequirements(plan);
+    expect(changes.removed).toEqual([expect.stringMatching(/^six /)]);
+    expect(changes.added).toEqual([expect.stringMatching(/^python-dotenv /)]);
+    expect(changes.upgraded).toEqual([]);
+
+    const fresh = uvProject(['django>=5.2,<5.3', 'python-dotenv']);
+    await provisionUv(fresh);
+    expect(await listDistributions(plan.venvPath)).toEqual(
+      await listDistributions(path.join(fresh, '.venv'))
+    );
+  });
+});

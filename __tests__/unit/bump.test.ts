@@ -77,11 +77,10 @@ describe('bringing a venv to a set', () => {
     expect(describeChanges(diffDistributions(target, target))).toBe('no distribution changed');
   });
 
-  it('falls back only for managers that sync exactly (pipenv sync removes nothing)', () => {
+  it('falls back only where an exact sync is tested: pip projects and uv.lock', () => {
     expect(['pip', 'uv', 'poetry', 'pipenv'].filter(m => supportsBump(m as never))).toEqual([
       'pip',
-      'uv',
-      'poetry'
+      'uv'
     ]);
   });
 });

@@ -1,5 +1,8 @@
 // `installer: pip | uv`: the input, pip's index settings translated for uv, and the key segment.
+import { jest } from '@jest/globals';
 import { buildCacheKey, cacheKeyPrefix, matchesKeyPrefix } from '../../src/cache/key.js';
+import { chooseInstaller } from '../../src/venv/provision.js';
+import type { DependencySource } from '../../src/venv/managers/types.js';
 import { inputVariable, readInputs } from '../../src/inputs.js';
 import {
   effectiveSetting,
@@ -154,6 +157,17 @@ describe("translating pip's index settings for uv", () => {
     );
   });
 
+  it('leaves a variable the user set for uv alone (cert → SSL_CERT_FILE)', () => {
+    const settings = translatePipSettings(
+      { 'global.cert': '/pip/ca.pem', 'global.constraint': '/c.txt' },
+      { SSL_CERT_FILE: '/mine/ca.pem' }
+    );
+    expect(settings.env).toEqual({ UV_CONSTRAINT: '/c.txt' });
+    expect(settings.translated).toContain(
+      'cert: not translated, SSL_CERT_FILE is already set for uv'
+    );
+  });
+
   it('hides credentials in what it logs, never in what uv gets', () => {
     const settings = translatePipSettings({
       ':env:.index-url': 'https://user:s3cret@mirror.example/simple'
@@ -250,5 +264,45 @@ describe('the installer in the cache key', () => {
     expect(matchesKeyPrefix(`${pipPrefix}${'b'.repeat(32)}`, prefix)).toBe(false);
     const bare = cacheKeyPrefix({ ...parts, installer: 'uv' });
     expect(matchesKeyPrefix(`${prefix}${'b'.repeat(32)}`, bare)).toBe(false);
+  });
+});
+
+describe('which installer runs', () => {
+  const source = (manager: DependencySource['manager']): DependencySource => ({
+    manager,
+    projectDir: '/app',
+    dependencyFiles: [],
+    requirementFiles: [],
+    groups: [],
+    reason: manager === 'pip' ? 'requirements.txt found' : `${manager}.lock found`
+  });
+  const logged = (fn: () => string): { value: string; out: string } => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      return { value: fn(), out: written.join('') };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('is the input for pip projects, and the log says so', () => {
+    const uv = logged(() => chooseInstaller('uv', source('pip')));
+    expect(uv.value).toBe('uv');
+    expect(uv.out).toMatch(/Installer: uv \('installer: uv'\)/);
+    expect(logged(() => chooseInstaller('pip', source('pip'))).out).toMatch(/Installer: pip\./);
+  });
+
+  it('is the lock-file manager otherwise, with a notice when installer: uv asked for uv', () => {
+    const poetry = logged(() => chooseInstaller('uv', source('poetry')));
+    expect(poetry.value).toBe('poetry');
+    expect(poetry.out).toMatch(
+      /::notice::'installer: uv' applies to pip requirements and pyproject.toml projects; poetry.lock found, so poetry installs the dependencies\./
+    );
+    expect(logged(() => chooseInstaller('uv', source('uv'))).out).not.toMatch(/::notice::/);
+    expect(logged(() => chooseInstaller('pip', source('pipenv'))).out).not.toMatch(/::notice::/);
   });
 });

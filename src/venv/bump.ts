@@ -4,8 +4,9 @@
 // uninstalled, then the cold build's own install command runs into it (pip resolves against
 // what is left, so only what changed is installed), and the result is checked against the set
 // a cold build resolves. pip has no sync, so that set comes from `pip install --dry-run
-// --report` (uv: `uv pip install --dry-run` into an empty venv); uv.lock and poetry.lock
-// projects sync exactly by themselves. pipenv's sync removes nothing: no fallback there.
+// --report` (uv: `uv pip install --dry-run` into an empty venv); uv.lock projects sync exactly
+// by themselves (`uv sync --locked`). poetry.lock and Pipfile.lock projects build from scratch
+// on a changed lock: pipenv's sync removes nothing, and poetry's sync is not tested here yet.
 import * as core from '@actions/core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,7 @@ export interface DistributionChanges {
 
 /** Whether a restored older venv can be brought to exactly the new set by this manager. */
 export function supportsBump(manager: PackageManagerName): boolean {
-  return manager === 'pip' || manager === 'uv' || manager === 'poetry';
+  return manager === 'pip' || manager === 'uv';
 }
 
 export function normalizeName(name: string): string {
@@ -196,7 +197,7 @@ export async function bringToRequirements(plan: VenvPlan): Promise<DistributionC
   removeMarker(plan.venvPath);
   const before = await listDistributions(plan.venvPath);
   if (plan.source.manager !== 'pip') {
-    // uv sync --locked and poetry sync remove what the lock does not list themselves.
+    // uv sync --locked removes what the lock does not list itself.
     await installAsCold(plan);
     return diffDistributions(before, await listDistributions(plan.venvPath));
   }
