@@ -84,6 +84,7 @@ function describeVenv({
   venv,
   restore,
   cacheHit,
+  cacheKey,
   installer,
   matchedKey,
   changes
@@ -97,7 +98,7 @@ function describeVenv({
       ? installer
       : `${venv.packageManager} (installer: ${installer})`;
   const restoreText =
-    restore.status === 'hit' && !cacheHit && matchedKey
+    restore.status === 'hit' && matchedKey !== '' && matchedKey !== cacheKey
       ? 'restore-key match'
       : RESTORE_TEXT[restore.status];
   const cache = `${who}, ${restoreText}${detail.length ? ` (${detail.join(', ')})` : ''}`;

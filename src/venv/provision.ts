@@ -189,9 +189,9 @@ export async function provisionVenv(
         'No cache service is configured for this runner (local run, or GHES without the cache): the virtualenv is not cached.'
       );
     } else if (restore.status === 'hit') {
+      matchedKey = restore.matchedKey;
       const reason = await validateRestored(inputs.venvPath, python);
       if (reason === undefined) {
-        matchedKey = restore.matchedKey;
         if (matchedKey === cacheKey) cacheHit = true;
         else bumpFrom = matchedKey;
       } else {
