@@ -49,7 +49,9 @@ const LIST_DISTRIBUTIONS =
 
 /** The distributions installed in the venv. */
 export async function listDistributions(venvPath: string): Promise<Distributions> {
-  const result = await execCommand(venvPython(venvPath), ['-I', '-c', LIST_DISTRIBUTIONS]);
+  const result = await execCommand(venvPython(venvPath), ['-I', '-c', LIST_DISTRIBUTIONS], {
+    kind: 'probe'
+  });
   const raw = JSON.parse(result.stdout.trim()) as Record<string, string>;
   return Object.fromEntries(Object.entries(raw).map(([name, v]) => [normalizeName(name), v]));
 }
@@ -148,7 +150,7 @@ async function pipTarget(plan: VenvPlan, seed: SeedPlan, temp: string): Promise<
   await execCommand(
     command,
     [...args, '--dry-run', '--ignore-installed', '--quiet', '--report', report],
-    { cwd: plan.projectDir }
+    { cwd: plan.projectDir, kind: 'install' }
   );
   return parsePipReport(readFileSync(report, 'utf8'));
 }
@@ -159,7 +161,10 @@ async function pipUninstall(plan: VenvPlan, seed: SeedPlan, names: string[]): Pr
       ? ['-m', 'pip', '--python', venvPython(plan.venvPath), 'uninstall', '-y', ...names]
       : ['-m', 'pip', 'uninstall', '-y', ...names];
   const command = seed.mode === 'fast' ? plan.python.executable : venvPython(plan.venvPath);
-  await execCommand(command, [...args, '--disable-pip-version-check'], { cwd: plan.projectDir });
+  await execCommand(command, [...args, '--disable-pip-version-check'], {
+    cwd: plan.projectDir,
+    kind: 'install'
+  });
 }
 
 /** The set a cold uv build installs: `uv pip install --dry-run` into an empty venv. */
@@ -170,7 +175,9 @@ async function uvTarget(
   prepared: Awaited<ReturnType<typeof prepareUv>>
 ): Promise<Distributions> {
   const empty = path.join(temp, 'empty-venv');
-  await execCommand(plan.python.executable, ['-m', 'venv', '--without-pip', empty]);
+  await execCommand(plan.python.executable, ['-m', 'venv', '--without-pip', empty], {
+    kind: 'install'
+  });
   const command = uvPipInstallCommand(
     prepared.tool,
     {
@@ -183,7 +190,8 @@ async function uvTarget(
   );
   const result = await execCommand(command.command, [...command.args, '--dry-run'], {
     cwd: plan.projectDir,
-    env: command.env
+    env: command.env,
+    kind: 'install'
   });
   return parseUvDryRun(`${result.stdout}\n${result.stderr}`);
 }
@@ -222,7 +230,8 @@ export async function bringToRequirements(plan: VenvPlan): Promise<DistributionC
         const uninstall = ['pip', 'uninstall', '--python', venvPython(plan.venvPath), ...removals];
         await execCommand(prepared.tool.executable, uninstall, {
           cwd: plan.projectDir,
-          env: { ...uvEnv(plan.venvPath), ...prepared.index.env }
+          env: { ...uvEnv(plan.venvPath), ...prepared.index.env },
+          kind: 'install'
         });
       }
     } else {

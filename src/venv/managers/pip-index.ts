@@ -192,7 +192,7 @@ export async function readPipConfig(pythonExecutable: string, cwd?: string): Pro
   const result = await execCommand(
     pythonExecutable,
     ['-m', 'pip', '--disable-pip-version-check', 'config', 'list'],
-    { allowFailure: true, cwd }
+    { allowFailure: true, cwd, kind: 'probe' }
   ).catch(() => undefined);
   if (result?.exitCode === 0) return parsePipConfigList(result.stdout);
   core.notice(
