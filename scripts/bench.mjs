@@ -6,7 +6,10 @@
 //       manage.py migrate, manage.py collectstatic), with the same Python and pip environment;
 //   (b) cold: the bundled action (dist/) on a fresh checkout with an empty cache service, main
 //       step plus the post step that saves the venv, through the runner emulation;
-//   (c) warm: the same on a fresh checkout at the same path with that cache (a hit).
+//   (c) warm: the same on a fresh checkout at the same path with that cache (a hit);
+//   (d) cold with `installer: uv`: as (b), the requirements installed by `uv pip install` (uv
+//       from PATH, else the tests' .fixtures/tools/uv, else pip-installed by the action into its
+//       tool venv from the public index: the report says which, and the cold time includes it).
 // It prints medians, min/max, the ratios b/a and c/a against the targets, the action's phase
 // timeline, its own overhead (wall time minus child processes and cache HTTP on the critical
 // path, from a tracing preload) and the start-up time of dist/index.js, and writes every raw
@@ -52,6 +55,7 @@ export const FIXTURES = [
 export const TARGETS = {
   warmRatio: 0.3,
   coldRatio: 0.8,
+  coldUvRatio: 0.4,
   overheadMs: 300,
   startupMs: 200
 };
@@ -176,7 +180,31 @@ function savedIn(post) {
   return match ? Math.round(Number(match[1]) * 1000) : null;
 }
 
-async function runTracedAction(fixture, workspace, server, traceDir, inputs = {}) {
+/**
+ * Where `installer: uv` gets uv: PATH, else the tests' shared .fixtures/tools/uv (see
+ * __tests__/helpers/uv.ts), else the action pip-installs it from the public index.
+ */
+function uvSetup() {
+  const onPath = runnerPath()
+    .split(path.delimiter)
+    .find(dir => dir && existsSync(path.join(dir, 'uv')));
+  if (onPath) return { origin: `uv on PATH (${onPath})`, env: {} };
+  const shared = path.join(repoRoot, '.fixtures', 'tools', 'uv', 'bin');
+  if (existsSync(path.join(shared, 'uv')))
+    return {
+      origin: `uv on PATH (${shared})`,
+      env: { PATH: `${shared}${path.delimiter}${runnerPath()}` }
+    };
+  const extra = [localPipEnv().PIP_EXTRA_INDEX_URL, 'https://pypi.org/simple'].filter(Boolean);
+  return {
+    origin:
+      'uv pip-installed by the action into its tool venv (public index; the first cold run includes it, later runs reuse the tool venv)',
+    env: { PIP_EXTRA_INDEX_URL: extra.join(' ') }
+  };
+}
+const uv = uvSetup();
+
+async function runTracedAction(fixture, workspace, server, traceDir, inputs = {}, extraEnv = {}) {
   freshCheckout(fixture.source, workspace, { settle: true });
   const result = await runAction({
     actionDir: action.dir,
@@ -184,7 +212,7 @@ async function runTracedAction(fixture, workspace, server, traceDir, inputs = {}
     inputs,
     runnerTemp: path.join(root, 'runner-temp'),
     toolCache,
-    env: { ...runnerEnv, ...server.envFor('v2'), ...traceEnv(traceDir) }
+    env: { ...runnerEnv, ...server.envFor('v2'), ...traceEnv(traceDir), ...extraEnv }
   });
   const failed = result.exitCode !== 0 || (result.post && result.post.exitCode !== 0);
   if (failed) {
@@ -284,8 +312,10 @@ function printFixture(name, data) {
   const a = stats(data.manual.map(s => s.totalMs));
   const b = stats(data.cold.map(s => s.totalMs));
   const c = stats(data.warm.map(s => s.totalMs));
+  const d = stats(data.coldUv.map(s => s.totalMs));
   const coldRatio = b.median / a.median;
   const warmRatio = c.median / a.median;
+  const coldUvRatio = d.median / a.median;
   const line = (label, s, ratio, target) =>
     `  ${label.padEnd(28)} ${secs(s.median).padStart(8)} ${secs(s.min).padStart(8)} ${secs(s.max).padStart(8)}` +
     (ratio === undefined
@@ -298,6 +328,8 @@ function printFixture(name, data) {
   console.log(line('(a) manual recipe', a));
   console.log(line('(b) action cold (main+post)', b, coldRatio, TARGETS.coldRatio));
   console.log(line('(c) action warm (main+post)', c, warmRatio, TARGETS.warmRatio));
+  console.log(line('(d) cold, installer: uv', d, coldUvRatio, TARGETS.coldUvRatio));
+  console.log(`  (d) gets uv from: ${uv.origin}`);
   const stepMedians = Object.fromEntries(
     MANUAL_STEPS.map(s => [s.name, median(data.manual.map(m => m.steps[s.name]))])
   );
@@ -306,7 +338,7 @@ function printFixture(name, data) {
       .map(([k, v]) => `${k} ${secs(v)}`)
       .join(', ')}`
   );
-  for (const variant of ['cold', 'warm']) {
+  for (const variant of ['cold', 'warm', 'coldUv']) {
     const samples = data[variant];
     console.log(
       `\n  ${variant} run: main ${secs(median(samples.map(s => s.mainMs)))} + post ${secs(median(samples.map(s => s.postMs)))}; cache-hit ${samples.map(s => s.cacheHit).join('/')}`
@@ -337,7 +369,16 @@ function printFixture(name, data) {
       );
     }
   }
-  return { manual: a, cold: b, warm: c, coldRatio, warmRatio, manualSteps: stepMedians };
+  return {
+    manual: a,
+    cold: b,
+    warm: c,
+    coldUv: d,
+    coldRatio,
+    warmRatio,
+    coldUvRatio,
+    manualSteps: stepMedians
+  };
 }
 
 // ------------------------------------------------------------------------------------ main
@@ -355,7 +396,7 @@ async function bench() {
   const results = {};
   for (const fixture of fixtures) {
     const workspace = path.join(root, fixture.name, 'workspace');
-    const data = { manual: [], cold: [], warm: [] };
+    const data = { manual: [], cold: [], warm: [], coldUv: [] };
     for (let i = 0; i < runs; i++) {
       // Alternate the manual recipe before and after the action runs, so that a drift in the
       // machine's load does not always fall on the same side of the ratio.
@@ -372,15 +413,27 @@ async function bench() {
         data.warm.push(
           await runTracedAction(fixture, workspace, server, path.join(traces, 'warm'))
         );
+        // Its own key (the installer is a segment): a cold build next to the pip entry.
+        data.coldUv.push(
+          await runTracedAction(
+            fixture,
+            workspace,
+            server,
+            path.join(traces, 'cold-uv'),
+            { installer: 'uv' },
+            uv.env
+          )
+        );
       } finally {
         await server.close();
       }
       if (!manualFirst) data.manual.push(await runManual(fixture, workspace));
       const last = k => secs(data[k].at(-1).totalMs);
       console.log(
-        `  ${fixture.name} run ${i + 1}/${runs}: manual ${last('manual')}, cold ${last('cold')}, warm ${last('warm')} (cache-hit ${data.warm.at(-1).cacheHit})`
+        `  ${fixture.name} run ${i + 1}/${runs}: manual ${last('manual')}, cold ${last('cold')}, warm ${last('warm')} (cache-hit ${data.warm.at(-1).cacheHit}), cold uv ${last('coldUv')}`
       );
       if (data.warm.at(-1).cacheHit !== 'true') throw new Error('the warm run missed the cache');
+      if (data.coldUv.at(-1).cacheHit !== 'false') throw new Error('the uv cold run hit the cache');
     }
     results[fixture.name] = { raw: data };
   }
@@ -413,6 +466,11 @@ async function bench() {
       target: `${fixture.name}: cold ≤ ${TARGETS.coldRatio}× manual`,
       value: pct(s.coldRatio),
       ok: s.coldRatio <= TARGETS.coldRatio
+    });
+    checks.push({
+      target: `${fixture.name}: cold, installer: uv ≤ ${TARGETS.coldUvRatio}× manual`,
+      value: pct(s.coldUvRatio),
+      ok: s.coldUvRatio <= TARGETS.coldUvRatio
     });
     for (const variant of ['cold', 'warm']) {
       const main = overheadStats(raw[variant], 'main').overheadMs.median;

@@ -15,7 +15,9 @@ import { nearestName, unquotedVersionHint } from './suggest.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
 import {
+  INSTALLERS,
   PACKAGE_MANAGERS,
+  type InstallerName,
   type PackageManagerChoice,
   type PackageManagerName
 } from './venv/managers/types.js';
@@ -41,6 +43,8 @@ export interface ActionInputs {
   workingDirectory: string;
   /** `auto` picks from the project's files (uv.lock, poetry.lock, Pipfile, requirements, pyproject). */
   packageManager: PackageManagerChoice;
+  /** `installer`: what installs a pip project (requirements files, pyproject.toml): pip or uv. */
+  installer: InstallerName;
   /** Groups or extras to install besides the production dependencies; empty: none. */
   dependencyGroups: string[];
   /** `poetry-version`, `pipenv-version`, `uv-version`: '' for the one on PATH, else the newest. */
@@ -396,6 +400,7 @@ export function readInputs(env: Env = process.env): ActionInputs {
       ['auto', ...PACKAGE_MANAGERS],
       'auto'
     ),
+    installer: parseChoice(Inputs.Installer, readRaw(env, Inputs.Installer), INSTALLERS, 'pip'),
     dependencyGroups: parseDependencyGroups(readRaw(env, Inputs.DependencyGroups)),
     managerVersions: {
       poetry: parseToolVersionInput(Inputs.PoetryVersion, readRaw(env, Inputs.PoetryVersion)),

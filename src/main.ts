@@ -43,6 +43,7 @@ import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { preflight } from './preflight.js';
 import { writeSummary, type SummaryDetails, type SummaryFailure } from './summary.js';
 import { exportRequirements } from './venv/managers/export.js';
+import { describeChanges } from './venv/bump.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
 
 const REPORT_URL = 'https://github.com/setup-django/setup-django/issues';
@@ -80,13 +81,31 @@ const RESTORE_TEXT: Record<ProvisionResult['restore']['status'], string> = {
   local: 'existing venv'
 };
 
-function describeVenv({ venv, restore, cacheHit }: ProvisionResult): string {
+function describeVenv({
+  venv,
+  restore,
+  cacheHit,
+  cacheKey,
+  installer,
+  matchedKey,
+  changes
+}: ProvisionResult): string {
   const detail = [
     restore.durationMs ? `${(restore.durationMs / 1000).toFixed(1)} s` : '',
     restore.status === 'hit' ? `${(restore.bytes / 1024 / 1024).toFixed(1)} MiB` : ''
   ].filter(Boolean);
-  const cache = `${venv.packageManager}, ${RESTORE_TEXT[restore.status]}${detail.length ? ` (${detail.join(', ')})` : ''}`;
+  const who =
+    installer === venv.packageManager && installer !== 'pip'
+      ? installer
+      : `${venv.packageManager} (installer: ${installer})`;
+  const restoreText =
+    restore.status === 'hit' && matchedKey !== '' && matchedKey !== cacheKey
+      ? 'restore-key match'
+      : RESTORE_TEXT[restore.status];
+  const cache = `${who}, ${restoreText}${detail.length ? ` (${detail.join(', ')})` : ''}`;
   if (cacheHit) return `${cache}: restored and validated, no install`;
+  if (changes)
+    return `${cache}: restored ${matchedKey} and brought to the new requirements (${describeChanges(changes)})`;
   if (venv.action === 'reused') return `${cache}: reused, dependencies unchanged`;
   if (venv.action === 'updated') return `${cache}: dependencies updated`;
   return `${cache}: ${venv.rebuildReason ? `rebuilt (${venv.rebuildReason})` : 'created'}`;
@@ -337,6 +356,7 @@ export async function run(): Promise<void> {
     outputs[Outputs.VenvPath] = venv.venvPath;
     outputs[Outputs.CacheHit] = cacheHit;
     outputs[Outputs.CacheKey] = cacheKey;
+    outputs[Outputs.CacheMatchedKey] = provision.matchedKey;
     outputs[Outputs.PackageManager] = venv.packageManager;
     await apt;
 

@@ -65,8 +65,21 @@ describe.each(['v1', 'v2'] as const)('cache protocol %s', protocol => {
     expect(warm.outputs['cache-hit']).toBe('true');
     expect(pipRan(warm.stdout)).toBe(false);
     expect(server.requests.some(r => r.op === 'download')).toBe(true);
-    const { 'migrations-applied': _a, 'cache-hit': _c, ...warmRest } = warm.outputs;
-    const { 'migrations-applied': _b, 'cache-hit': _d, ...coldRest } = cold.outputs;
+    // cache-matched-key: empty on the miss, the key itself on the exact hit.
+    expect(cold.outputs['cache-matched-key']).toBe('');
+    expect(warm.outputs['cache-matched-key']).toBe(cold.outputs['cache-key']);
+    const {
+      'migrations-applied': _a,
+      'cache-hit': _c,
+      'cache-matched-key': _e,
+      ...warmRest
+    } = warm.outputs;
+    const {
+      'migrations-applied': _b,
+      'cache-hit': _d,
+      'cache-matched-key': _f,
+      ...coldRest
+    } = cold.outputs;
     expect(warmRest).toEqual(coldRest);
     // An exact hit saves nothing.
     expect(server.requests.some(r => ['reserve', 'create'].includes(r.op))).toBe(false);

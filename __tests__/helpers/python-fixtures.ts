@@ -15,7 +15,7 @@ export function systemPython(): string {
 }
 
 /** Runs fn while holding an exclusive lock directory, so parallel jest workers build once. */
-function withLock<T>(lockDir: string, fn: () => T): T {
+export function withLock<T>(lockDir: string, fn: () => T): T {
   mkdirSync(path.dirname(lockDir), { recursive: true });
   const deadline = Date.now() + 10 * 60 * 1000;
   for (;;) {

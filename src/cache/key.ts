@@ -9,6 +9,8 @@ export interface KeyParts {
   pythonExecutable: string;
   venvPath: string;
   packageManager: string;
+  /** pip projects: what installed them (pip or uv); lock-file managers install their own. */
+  installer?: string;
   dependencyHash: string;
   suffix: string;
 }
@@ -32,21 +34,42 @@ export function joinKey(segments: string[]): string {
   return segments.join('-').replace(/[,\s]/g, '_');
 }
 
+/** Length of the dependency-hash segment that ends every venv key. */
+const DEPENDENCY_SEGMENT = 32;
+
 /**
- * `setup-django-v2-linux-ubuntu-24.04-x64-py3.12.3-<interpreter path hash>-<venv path hash>-pip-<deps hash>[-suffix]`.
- * The interpreter path is hashed (the venv links to it); so is the venv path (its scripts
- * carry absolute shebangs). Keys never contain commas and stay far below 512 characters.
+ * Everything in the key but the dependency hash, ending in '-': the same platform, Python, venv
+ * path, manager, installer and suffix. Used as the restore-keys prefix when the dependencies
+ * changed (a bump restores the newest venv of this prefix and brings it to the new set).
  */
-export function buildCacheKey(parts: KeyParts): string {
+export function cacheKeyPrefix(parts: Omit<KeyParts, 'dependencyHash'>): string {
   const segments = [
     'setup-django',
     CACHE_FORMAT_VERSION,
     ...platformSegments(parts.platform),
     ...pythonSegments({ version: parts.pythonVersion, executable: parts.pythonExecutable }),
     shortHash(parts.venvPath),
-    parts.packageManager,
-    parts.dependencyHash.slice(0, 32)
+    parts.packageManager
   ];
+  if (parts.installer) segments.push(parts.installer);
   if (parts.suffix) segments.push(parts.suffix);
-  return joinKey(segments);
+  return `${joinKey(segments)}-`;
+}
+
+/**
+ * `setup-django-v2-linux-ubuntu-24.04-x64-py3.12.3-<interpreter path hash>-<venv path hash>-pip-pip[-suffix]-<deps hash>`.
+ * The interpreter path is hashed (the venv links to it); so is the venv path (its scripts
+ * carry absolute shebangs). Keys never contain commas and stay far below 512 characters.
+ */
+export function buildCacheKey(parts: KeyParts): string {
+  return `${cacheKeyPrefix(parts)}${parts.dependencyHash.slice(0, DEPENDENCY_SEGMENT)}`;
+}
+
+/**
+ * Whether `matched` (what a prefix restore found) is a venv key of exactly `prefix`: another
+ * suffix that merely starts like ours (`dev` and `dev-x`) is not.
+ */
+export function matchesKeyPrefix(matched: string, prefix: string): boolean {
+  if (!matched.startsWith(prefix)) return false;
+  return new RegExp(`^[0-9a-f]{${DEPENDENCY_SEGMENT}}$`).test(matched.slice(prefix.length));
 }

@@ -3,10 +3,17 @@ import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
+import { matchesKeyPrefix } from './key.js';
 import { removeShards, shardDirFor, unpackVenv } from './shards.js';
 
 export type RestoreOutcome =
-  | { status: 'hit'; durationMs: number; bytes: number }
+  | {
+      status: 'hit';
+      durationMs: number;
+      bytes: number;
+      /** The entry's key: `key` itself, or an older key of the restore prefix. */
+      matchedKey: string;
+    }
   | { status: 'miss'; durationMs: number }
   | { status: 'unavailable'; durationMs: 0 }
   | { status: 'error'; durationMs: number; message: string };
@@ -14,11 +21,17 @@ export type RestoreOutcome =
 export { cacheServiceAvailable };
 
 /**
- * Downloads the entry's shards next to the venv and unpacks them into `venvPath`. Whatever sat
+ * Downloads the entry's shards next to the venv and unpacks them into `venvPath`: the entry of
+ * `key`, else (given `restorePrefix`) the newest entry whose key is that prefix and a dependency
+ * hash, as actions/cache's restore-keys pick it. Whatever sat
  * at `venvPath` is replaced first (a restore never merges into an older venv), and a restore
  * that fails half-way leaves nothing behind.
  */
-export async function restoreVenv(venvPath: string, key: string): Promise<RestoreOutcome> {
+export async function restoreVenv(
+  venvPath: string,
+  key: string,
+  restorePrefix?: string
+): Promise<RestoreOutcome> {
   if (!cacheServiceAvailable()) return { status: 'unavailable', durationMs: 0 };
   const started = Date.now();
   const shardDir = shardDirFor(venvPath);
@@ -26,15 +39,29 @@ export async function restoreVenv(venvPath: string, key: string): Promise<Restor
   removeShards(shardDir);
   try {
     const cache = await cacheClient();
-    const matched = await cache.restoreCache([shardDir], key, [], {
-      timeoutInMs: 10 * 60 * 1000
-    });
-    if (matched !== key) {
+    const matched = await cache.restoreCache(
+      [shardDir],
+      key,
+      restorePrefix ? [restorePrefix] : [],
+      {
+        timeoutInMs: 10 * 60 * 1000
+      }
+    );
+    const fallback =
+      matched !== undefined &&
+      restorePrefix !== undefined &&
+      matchesKeyPrefix(matched, restorePrefix);
+    if (matched !== key && !fallback) {
       // A miss, or a download the library gave up on (it warns itself).
       return { status: 'miss', durationMs: Date.now() - started };
     }
     const manifest = await unpackVenv(shardDir, venvPath);
-    return { status: 'hit', durationMs: Date.now() - started, bytes: manifest.bytes };
+    return {
+      status: 'hit',
+      durationMs: Date.now() - started,
+      bytes: manifest.bytes,
+      matchedKey: matched ?? key
+    };
   } catch (error) {
     rmSync(venvPath, { recursive: true, force: true });
     const message = errorMessage(error);

@@ -9,7 +9,8 @@ import { inspectVenv, probeVenv, venvPython } from './inspect.js';
 import { readMarker, removeMarker, writeMarker } from './marker.js';
 import { lockManager } from './managers/detect.js';
 import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
-import type { DependencySource, PackageManagerName } from './managers/types.js';
+import type { DependencySource, InstallerName, PackageManagerName } from './managers/types.js';
+import { uvPipInstall } from './managers/uv-pip.js';
 import { planSeed, type SeedPlan } from './seed.js';
 
 export interface VenvPlan {
@@ -27,6 +28,8 @@ export interface VenvPlan {
   cacheTools?: boolean;
   /** Extra pip install options (deploy mode: the wheelhouse only). */
   pipArgs?: string[];
+  /** pip projects: `uv` installs the requirements with `uv pip install` instead of pip. */
+  installer?: InstallerName;
 }
 
 export interface VenvResult {
@@ -86,7 +89,24 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
     );
   }
   const fast = seed?.mode === 'fast';
-  if (source.requirementFiles.length > 0 || specs.length > 0 || fast) {
+  if (plan.installer === 'uv' && (source.requirementFiles.length > 0 || specs.length > 0 || fast)) {
+    // The same run as pip's: the requirements and, in a venv made without pip, pip's wheel.
+    await uvPipInstall(
+      {
+        venvPath: plan.venvPath,
+        files: source.requirementFiles,
+        specs,
+        extra: fast && seed.pipWheel ? [seed.pipWheel] : [],
+        cwd: plan.projectDir
+      },
+      {
+        python: plan.python,
+        toolsDir: plan.toolsDir,
+        toolVersion: plan.toolVersions?.uv,
+        cacheTools: plan.cacheTools
+      }
+    );
+  } else if (source.requirementFiles.length > 0 || specs.length > 0 || fast) {
     await pipInstallRequirements({
       venvPath: plan.venvPath,
       files: source.requirementFiles,
@@ -123,6 +143,15 @@ async function install(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
     packageManager: source.manager,
     dependencyHash: plan.dependencyHash
   });
+}
+
+/**
+ * Installs into the existing venv exactly as a cold build installs into a new one (the same
+ * command, pip's wheel included): the second half of bringing a restored venv to new
+ * requirements (bump.ts), after what no longer belongs was uninstalled.
+ */
+export async function installAsCold(plan: VenvPlan): Promise<void> {
+  await install(plan, await planSeed(plan.python));
 }
 
 async function build(plan: VenvPlan): Promise<void> {

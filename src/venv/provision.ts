@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import { globSync } from 'node:fs';
 import path from 'node:path';
-import { buildCacheKey } from '../cache/key.js';
+import { buildCacheKey, cacheKeyPrefix } from '../cache/key.js';
 import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
 import { Inputs } from '../constants.js';
 import { ActionError } from '../errors.js';
@@ -11,13 +11,14 @@ import type { ActionInputs } from '../inputs.js';
 import type { Platform } from '../platform.js';
 import type { PythonInstall } from '../python/find.js';
 import { saveCacheState } from '../state.js';
+import { bumpRestoredVenv, supportsBump, type DistributionChanges } from './bump.js';
 import { inspectVenv, probeVenv } from './inspect.js';
 import { readMarker } from './marker.js';
 import { prepareVenv, type VenvResult } from './prepare.js';
 import { createHash } from 'node:crypto';
 import { describeSource, resolveDependencySource } from './managers/detect.js';
 import { defaultToolsDir } from './managers/tool.js';
-import type { DependencySource } from './managers/types.js';
+import type { DependencySource, InstallerName } from './managers/types.js';
 import { hashFiles } from './requirements.js';
 
 export interface ProvisionResult {
@@ -30,6 +31,12 @@ export interface ProvisionResult {
   requirementFiles: string[];
   /** The manager, why it was chosen, and the files it installs from. */
   source: DependencySource;
+  /** What ran the install: pip or uv for pip projects, else the lock-file manager. */
+  installer: string;
+  /** The key of the entry restored: cacheKey on an exact hit, an older key on a bump, else ''. */
+  matchedKey: string;
+  /** A dependency bump: what the restored older venv gained, changed and lost. */
+  changes?: DistributionChanges;
 }
 
 /**
@@ -68,6 +75,28 @@ export function wheelhouseOnlyArgs(dir: string): string[] {
   return ['--isolated', '--no-index', '--find-links', dir];
 }
 
+/**
+ * What installs the dependencies, said in the log: the `installer` input for pip projects; a
+ * lock-file project is installed by its own manager (a notice when `installer: uv` asked otherwise).
+ */
+export function chooseInstaller(installer: InstallerName, source: DependencySource): string {
+  if (source.manager === 'pip') {
+    core.info(
+      installer === 'uv'
+        ? `Installer: uv ('${Inputs.Installer}: uv'): uv pip install into the venv, from pip's index settings.`
+        : `Installer: pip.`
+    );
+    return installer;
+  }
+  if (installer === 'uv' && source.manager !== 'uv') {
+    core.notice(
+      `'${Inputs.Installer}: uv' applies to pip requirements and pyproject.toml projects; ${source.reason}, so ${source.manager} installs the dependencies.`
+    );
+  }
+  core.info(`Installer: ${source.manager} (${source.reason}).`);
+  return source.manager;
+}
+
 async function validateRestored(
   venvPath: string,
   python: PythonInstall
@@ -100,6 +129,12 @@ export async function provisionVenv(
       `'${Inputs.RequirementsFile}' is set, but ${source.reason}: ${source.manager} installs the dependencies and the requirements files are not used. Set '${Inputs.PackageManager}: pip' to install from them instead.`
     );
   }
+  if (wheelhouse && inputs.installer === 'uv') {
+    core.notice(
+      `'${Inputs.Installer}: uv' is not used in deploy mode: pip installs the artifact's wheelhouse alone.`
+    );
+  }
+  const installer = chooseInstaller(wheelhouse ? 'pip' : inputs.installer, source);
   const { requirementFiles } = source;
   const dependencyFiles =
     inputs.cacheDependencyPath.length > 0
@@ -108,15 +143,20 @@ export async function provisionVenv(
   const dependencyHash =
     wheelhouse?.dependencyHash ??
     dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
-  const cacheKey = buildCacheKey({
+  const keyParts = {
     platform,
     pythonVersion: python.version,
     pythonExecutable: python.executable,
     venvPath: inputs.venvPath,
     packageManager: source.manager,
-    dependencyHash,
+    installer: source.manager === 'pip' ? installer : undefined,
     suffix: inputs.cacheSuffix
-  });
+  };
+  const cacheKey = buildCacheKey({ ...keyParts, dependencyHash });
+  // A bump restores the newest venv of the same everything-but-dependencies, then syncs it.
+  // Deploy mode installs exactly the artifact's wheelhouse: no fallback there.
+  const restorePrefix =
+    supportsBump(source.manager) && !wheelhouse ? cacheKeyPrefix(keyParts) : undefined;
   const plan = {
     venvPath: inputs.venvPath,
     python,
@@ -126,11 +166,14 @@ export async function provisionVenv(
     toolsDir: defaultToolsDir(),
     toolVersions: inputs.managerVersions,
     cacheTools: inputs.cache,
-    pipArgs: wheelhouse ? wheelhouseOnlyArgs(wheelhouse.dir) : undefined
+    pipArgs: wheelhouse ? wheelhouseOnlyArgs(wheelhouse.dir) : undefined,
+    installer: source.manager === 'pip' && !wheelhouse ? inputs.installer : undefined
   };
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };
   let cacheHit = false;
+  let matchedKey = '';
+  let bumpFrom: string | undefined;
   const local = inspectVenv(inputs.venvPath, python);
   if (
     inputs.cache &&
@@ -140,15 +183,17 @@ export async function provisionVenv(
     // A persistent workspace (self-hosted runner) already holds this exact venv.
     restore = { status: 'local', durationMs: 0 };
   } else if (inputs.cache) {
-    restore = await restoreVenv(inputs.venvPath, cacheKey);
+    restore = await restoreVenv(inputs.venvPath, cacheKey, restorePrefix);
     if (restore.status === 'unavailable') {
       core.notice(
         'No cache service is configured for this runner (local run, or GHES without the cache): the virtualenv is not cached.'
       );
     } else if (restore.status === 'hit') {
+      matchedKey = restore.matchedKey;
       const reason = await validateRestored(inputs.venvPath, python);
       if (reason === undefined) {
-        cacheHit = true;
+        if (matchedKey === cacheKey) cacheHit = true;
+        else bumpFrom = matchedKey;
       } else {
         core.warning(
           `The virtualenv restored from the cache is not usable (${reason}); rebuilding it.`
@@ -157,16 +202,35 @@ export async function provisionVenv(
     }
   }
 
-  const venv: VenvResult = cacheHit
-    ? {
-        venvPath: inputs.venvPath,
-        python: path.join(inputs.venvPath, 'bin', 'python'),
-        action: 'reused',
-        packageManager: source.manager
-      }
-    : await beforeInstall.then(() => prepareVenv(plan));
+  let changes: DistributionChanges | undefined;
+  let venv: VenvResult;
+  if (cacheHit) {
+    venv = {
+      venvPath: inputs.venvPath,
+      python: path.join(inputs.venvPath, 'bin', 'python'),
+      action: 'reused',
+      packageManager: source.manager
+    };
+  } else if (bumpFrom !== undefined) {
+    const from = bumpFrom;
+    const bumped = await beforeInstall.then(() => bumpRestoredVenv(plan, from));
+    ({ venv, changes } = bumped);
+  } else {
+    venv = await beforeInstall.then(() => prepareVenv(plan));
+  }
   if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
     saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
   }
-  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles, source };
+  return {
+    venv,
+    cacheKey,
+    cacheHit,
+    restore,
+    dependencyFiles,
+    requirementFiles,
+    source,
+    installer,
+    matchedKey,
+    changes
+  };
 }

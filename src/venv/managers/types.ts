@@ -4,6 +4,9 @@ import type { PythonInstall } from '../../python/find.js';
 export const PACKAGE_MANAGERS = ['pip', 'poetry', 'pipenv', 'uv'] as const;
 export type PackageManagerName = (typeof PACKAGE_MANAGERS)[number];
 export type PackageManagerChoice = 'auto' | PackageManagerName;
+/** `installer`: what installs a pip project's requirements (lock-file managers install their own). */
+export const INSTALLERS = ['pip', 'uv'] as const;
+export type InstallerName = (typeof INSTALLERS)[number];
 
 /** What the action installs from: the manager, its files and the groups asked for. */
 export interface DependencySource {
