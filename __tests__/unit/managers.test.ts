@@ -131,6 +131,30 @@ describe('auto detection, in the documented order', () => {
     expect(detectManager(dir, [path.join(dir, 'reqs/base.txt')]).manager).toBe('pip');
   });
 
+  it('lets an explicit requirements-file win over a lock file here or in a parent folder', () => {
+    const workspace = project({
+      'poetry.lock': '',
+      'pyproject.toml': POETRY_PYPROJECT,
+      'backend/uv.lock': 'version = 1\n',
+      'backend/requirements/base.txt': 'django\n'
+    });
+    const backend = path.join(workspace, 'backend');
+    const files = [path.join(backend, 'requirements/base.txt')];
+    expect(detectManager(backend, files, workspace)).toEqual({
+      manager: 'pip',
+      reason: "'requirements-file' given",
+      dir: backend
+    });
+    const source = resolveDependencySource({
+      choice: 'auto',
+      projectDir: backend,
+      workspace,
+      requirementFiles: files,
+      groups: []
+    });
+    expect(source).toMatchObject({ manager: 'pip', requirementFiles: files, projectDir: backend });
+  });
+
   it('finds a lock file above working-directory, up to the workspace, and runs the manager there', () => {
     const workspace = project({
       'poetry.lock': '',
@@ -304,12 +328,13 @@ describe('pip with pyproject.toml', () => {
     expect(pyprojectSpecs(plan)).toEqual(['django>=5.2', 'psycopg[binary]']);
   });
 
-  it('installs the project itself with its extras when it declares a [build-system]', () => {
+  it('installs the project itself editable, with its extras, when it declares a [build-system]', () => {
     const text = `${UV_PYPROJECT}\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`;
     expect(
       pyprojectSpecs(planPyprojectInstall('/w/pyproject.toml', parse(text), ['postgres']))
-    ).toEqual(['.[postgres]']);
+    ).toEqual(['-e', '.[postgres]']);
     expect(pyprojectSpecs(planPyprojectInstall('/w/pyproject.toml', parse(text), []))).toEqual([
+      '-e',
       '.'
     ]);
   });

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
+import { removeVenv } from '../venv/ownership.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
 import { removeShards, shardDirFor, unpackVenv } from './shards.js';
 
@@ -22,7 +23,8 @@ export async function restoreVenv(venvPath: string, key: string): Promise<Restor
   if (!cacheServiceAvailable()) return { status: 'unavailable', durationMs: 0 };
   const started = Date.now();
   const shardDir = shardDirFor(venvPath);
-  rmSync(venvPath, { recursive: true, force: true });
+  // Only a venv (or nothing) is replaced: a user's folder at venv-path fails the step here.
+  removeVenv(venvPath);
   removeShards(shardDir);
   try {
     const cache = await cacheClient();
@@ -36,6 +38,7 @@ export async function restoreVenv(venvPath: string, key: string): Promise<Restor
     const manifest = await unpackVenv(shardDir, venvPath);
     return { status: 'hit', durationMs: Date.now() - started, bytes: manifest.bytes };
   } catch (error) {
+    // What sits there now was unpacked by this restore into the emptied path.
     rmSync(venvPath, { recursive: true, force: true });
     const message = errorMessage(error);
     core.warning(`Restoring the virtualenv from the cache failed, building it instead: ${message}`);

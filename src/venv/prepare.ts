@@ -7,6 +7,7 @@ import { ActionError } from '../errors.js';
 import type { PythonInstall } from '../python/find.js';
 import { inspectVenv, probeVenv, venvPython } from './inspect.js';
 import { readMarker, removeMarker, writeMarker } from './marker.js';
+import { removeVenv } from './ownership.js';
 import { lockManager } from './managers/detect.js';
 import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
 import type { DependencySource, PackageManagerName } from './managers/types.js';
@@ -45,7 +46,7 @@ export async function createVenv(
   venvPath: string,
   seed: SeedPlan
 ): Promise<void> {
-  rmSync(venvPath, { recursive: true, force: true });
+  removeVenv(venvPath);
   const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
     await execCommand(python.executable, args, { kind: 'install' });

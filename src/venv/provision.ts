@@ -1,7 +1,7 @@
 // The venv phase with the cache around it: reuse a complete local venv, else restore and
 // validate, else build; and tell the post step when a save is due.
 import * as core from '@actions/core';
-import { globSync } from 'node:fs';
+import { globSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildCacheKey } from '../cache/key.js';
 import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
@@ -13,12 +13,14 @@ import type { PythonInstall } from '../python/find.js';
 import { saveCacheState } from '../state.js';
 import { inspectVenv, probeVenv } from './inspect.js';
 import { readMarker } from './marker.js';
+import { assertRemovableVenv } from './ownership.js';
 import { prepareVenv, type VenvResult } from './prepare.js';
 import { createHash } from 'node:crypto';
 import { describeSource, resolveDependencySource } from './managers/detect.js';
 import { defaultToolsDir } from './managers/tool.js';
 import type { DependencySource } from './managers/types.js';
-import { hashFiles } from './requirements.js';
+import { hashLocalRequirements, localRequirements } from './local-paths.js';
+import { hashFiles, withIncludes } from './requirements.js';
 
 export interface ProvisionResult {
   venv: VenvResult;
@@ -43,6 +45,29 @@ export function dependencyHashOf(files: string[], root: string, groups: string[]
     .update(filesHash)
     .update('\0groups:')
     .update([...groups].sort().join(','))
+    .digest('hex');
+}
+
+/**
+ * The dependency hash with the code that local-path requirements (`./libs/x`, `name @ file:...`)
+ * point at: a venv holding a copy of that code is only reused while the code is the same.
+ */
+export function withLocalCode(hash: string, source: DependencySource, root: string): string {
+  if (source.manager !== 'pip') return hash;
+  const local = localRequirements(withIncludes(source.requirementFiles), source.projectDir);
+  if (local.length === 0) return hash;
+  core.info(
+    `Local code in the requirements, keyed by its content: ${local
+      .map(
+        r =>
+          `${path.relative(root, r.path) || '.'}${r.editable ? ' (editable: its packaging files)' : ''}`
+      )
+      .join(', ')}.`
+  );
+  return createHash('sha256')
+    .update(hash)
+    .update('\0local:')
+    .update(hashLocalRequirements(local, root))
     .digest('hex');
 }
 
@@ -87,6 +112,8 @@ export async function provisionVenv(
   /** Deploy mode: install from this wheelhouse only, keyed by its content hash. */
   wheelhouse?: { dir: string; dependencyHash: string }
 ): Promise<ProvisionResult> {
+  // Before any restore or build: a user's folder at venv-path fails the step, untouched.
+  assertRemovableVenv(inputs.venvPath);
   const source = resolveDependencySource({
     choice: inputs.packageManager,
     projectDir: inputs.workingDirectory,
@@ -107,7 +134,11 @@ export async function provisionVenv(
       : source.dependencyFiles;
   const dependencyHash =
     wheelhouse?.dependencyHash ??
-    dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
+    withLocalCode(
+      dependencyHashOf(dependencyFiles, inputs.workspace, source.groups),
+      source,
+      inputs.workspace
+    );
   const cacheKey = buildCacheKey({
     platform,
     pythonVersion: python.version,
@@ -151,8 +182,10 @@ export async function provisionVenv(
         cacheHit = true;
       } else {
         core.warning(
-          `The virtualenv restored from the cache is not usable (${reason}); rebuilding it.`
+          `The virtualenv restored from the cache is not usable (${reason}); deleting it and building a fresh one.`
         );
+        // This restore unpacked it into a path it had emptied: it is the action's to delete.
+        rmSync(inputs.venvPath, { recursive: true, force: true });
       }
     }
   }

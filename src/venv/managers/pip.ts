@@ -93,7 +93,7 @@ export function projectDependencies(pyproject: Record<string, unknown>): string[
 }
 
 /**
- * What pip installs from a pyproject.toml: the project itself (`.[extras]`) when it declares a
+ * What pip installs from a pyproject.toml: the project itself (`-e .[extras]`) when it declares a
  * [build-system], else only its declared requirements (like poetry's --no-root): a Django site
  * in a flat layout is usually not an installable package.
  */
@@ -127,10 +127,14 @@ export function planPyprojectInstall(
   return { file, installProject, requirements, extras };
 }
 
-/** The pip arguments that install a pyproject.toml plan (run in the project directory). */
+/**
+ * The pip arguments that install a pyproject.toml plan (run in the project directory). The project
+ * itself is installed editable: the cached venv links to the checkout instead of holding a copy
+ * of its code that a later commit would leave stale (the key hashes pyproject.toml, not the code).
+ */
 export function pyprojectSpecs(plan: PyprojectInstall): string[] {
   if (!plan.installProject) return plan.requirements;
-  return [plan.extras.length ? `.[${plan.extras.join(',')}]` : '.'];
+  return ['-e', plan.extras.length ? `.[${plan.extras.join(',')}]` : '.'];
 }
 
 /**
