@@ -11,7 +11,7 @@ import { removeVenv } from './ownership.js';
 import { lockManager } from './managers/detect.js';
 import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
 import type { DependencySource, PackageManagerName } from './managers/types.js';
-import { planSeed, type SeedPlan } from './seed.js';
+import { planSeed, seedPip, type SeedPlan } from './seed.js';
 
 export interface VenvPlan {
   venvPath: string;
@@ -64,13 +64,7 @@ async function ensurePip(plan: VenvPlan): Promise<void> {
   if (existsSync(path.join(plan.venvPath, 'bin', 'pip'))) return;
   const seed = await planSeed(plan.python);
   if (seed.mode === 'fast' && seed.pipWheel) {
-    await pipInstallRequirements({
-      venvPath: plan.venvPath,
-      files: [],
-      cwd: plan.projectDir,
-      basePython: plan.python.executable,
-      extra: [seed.pipWheel]
-    });
+    await seedPip(plan.python.executable, venvPython(plan.venvPath), seed.pipWheel);
   } else {
     await execCommand(venvPython(plan.venvPath), ['-m', 'ensurepip', '--default-pip'], {
       kind: 'install'
@@ -86,15 +80,16 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
       `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set 'requirements-file'.`
     );
   }
-  const fast = seed?.mode === 'fast';
-  if (source.requirementFiles.length > 0 || specs.length > 0 || fast) {
+  // pip first, in a run of its own (see seedPip); the user's files then get a run to themselves.
+  if (seed?.mode === 'fast' && seed.pipWheel)
+    await seedPip(plan.python.executable, venvPython(plan.venvPath), seed.pipWheel);
+  if (source.requirementFiles.length > 0 || specs.length > 0) {
     await pipInstallRequirements({
       venvPath: plan.venvPath,
       files: source.requirementFiles,
       specs,
       cwd: plan.projectDir,
-      basePython: fast ? plan.python.executable : undefined,
-      extra: [...(plan.pipArgs ?? []), ...(fast && seed.pipWheel ? [seed.pipWheel] : [])]
+      extra: plan.pipArgs ?? []
     });
   }
 }

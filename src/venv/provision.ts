@@ -32,6 +32,8 @@ export interface ProvisionResult {
   requirementFiles: string[];
   /** The manager, why it was chosen, and the files it installs from. */
   source: DependencySource;
+  /** The post step is asked to save the venv. */
+  saveDue: boolean;
 }
 
 /**
@@ -198,8 +200,7 @@ export async function provisionVenv(
         packageManager: source.manager
       }
     : await beforeInstall.then(() => prepareVenv(plan));
-  if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
-    saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
-  }
-  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles, source };
+  const saveDue = inputs.cache && !cacheHit && restore.status !== 'unavailable';
+  if (saveDue) saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
+  return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles, source, saveDue };
 }

@@ -42,9 +42,7 @@ export interface PipInstall {
   venvPath: string;
   files: string[];
   cwd: string;
-  /** Run the base interpreter's pip with --python instead of the venv's own pip. */
-  basePython?: string;
-  /** Extra local wheels or requirement specifiers installed in the same run (pip's seed). */
+  /** pip options before the requirements (deploy mode's wheelhouse: --no-index --find-links). */
   extra?: string[];
   /** Requirement specifiers or `.[extras]` (pyproject.toml projects), installed in the same run. */
   specs?: string[];
@@ -52,7 +50,6 @@ export interface PipInstall {
 
 export function pipInstallCommand(install: PipInstall): { command: string; args: string[] } {
   const args = ['-m', 'pip'];
-  if (install.basePython) args.push('--python', venvPython(install.venvPath));
   // No byte-compiling of every module up front (2-3 s of a cold install): Python writes the
   // bytecode of what the project really imports when the Django phase and later steps import
   // it, and the post step caches the venv with those files.
@@ -60,7 +57,7 @@ export function pipInstallCommand(install: PipInstall): { command: string; args:
   args.push(...(install.extra ?? []));
   for (const file of install.files) args.push('-r', file);
   args.push(...(install.specs ?? []));
-  return { command: install.basePython ?? venvPython(install.venvPath), args };
+  return { command: venvPython(install.venvPath), args };
 }
 
 export async function pipInstallRequirements(install: PipInstall): Promise<void> {
