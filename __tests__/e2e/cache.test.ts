@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -255,6 +256,19 @@ describe('a restored venv is validated, never trusted blindly', () => {
       /built with Python 3.9.0/
     ],
     [
+      'the cached venv lacks django (the marker and interpreter are fine)',
+      (venv: string) => {
+        const site = readdirSync(path.join(venv, 'lib'))
+          .map(name => path.join(venv, 'lib', name, 'site-packages'))
+          .find(dir => existsSync(dir))!;
+        for (const name of readdirSync(site).filter(n =>
+          /^(django|Django-.*\.dist-info)$/i.test(n)
+        ))
+          rmSync(path.join(site, name), { recursive: true, force: true });
+      },
+      /failed to start or import django/
+    ],
+    [
       'the cached venv is incomplete (no marker)',
       (venv: string) => {
         rmSync(path.join(venv, '.setup-django.json'));
@@ -281,5 +295,7 @@ describe('a restored venv is validated, never trusted blindly', () => {
     );
     expect(annotations(second, 'warning').join('\n')).toMatch(reason);
     expect(pipRan(second.stdout)).toBe(true);
+    // Really rebuilt, in this run: the venv now holds django again.
+    expect(second.outputs['django-version']).toMatch(/^\d+\.\d+/);
   });
 });

@@ -84,7 +84,9 @@ describe('hostile paths touch nothing outside the workspace, RUNNER_TEMP and the
 
   const cases: [Record<string, string>, RegExp][] = [
     [{ 'venv-path': '..' }, /'venv-path'.*outside the workspace/],
-    [{ 'venv-path': '/' }, /'venv-path' is \/, which contains the working directory/],
+    // `/` itself is refused by the same rule (__tests__/unit/inputs.test.ts); an e2e run of a
+    // regressed bundle with `/` would delete the test machine, so the sandbox stands in for it.
+    [{ 'venv-path': sandbox }, /'venv-path' is .*, which contains the working directory/],
     [{ 'venv-path': home }, /'venv-path' is .*\/home, which holds 2 entries .*no pyvenv.cfg/],
     [{ 'venv-path': '../../x' }, /'venv-path'.*outside the workspace/],
     [
