@@ -105,6 +105,23 @@ async function validateRestored(
   return probe.usable ? undefined : probe.reason;
 }
 
+/**
+ * Validates a restored venv. One that fails is deleted (this restore unpacked it into a path it had
+ * emptied, so it is the action's to delete) and the reason returned: the caller builds afresh.
+ */
+async function discardUnusableRestore(
+  venvPath: string,
+  python: PythonInstall
+): Promise<string | undefined> {
+  const reason = await validateRestored(venvPath, python);
+  if (reason === undefined) return undefined;
+  core.warning(
+    `The virtualenv restored from the cache is not usable (${reason}); deleting it and building a fresh one.`
+  );
+  rmSync(venvPath, { recursive: true, force: true });
+  return `the restored venv was not usable: ${reason}`;
+}
+
 export async function provisionVenv(
   inputs: ActionInputs,
   python: PythonInstall,
@@ -164,6 +181,7 @@ export async function provisionVenv(
 
   let restore: ProvisionResult['restore'] = { status: 'disabled', durationMs: 0 };
   let cacheHit = false;
+  let rejected: string | undefined;
   const local = inspectVenv(inputs.venvPath, python);
   if (
     inputs.cache &&
@@ -179,16 +197,8 @@ export async function provisionVenv(
         'No cache service is configured for this runner (local run, or GHES without the cache): the virtualenv is not cached.'
       );
     } else if (restore.status === 'hit') {
-      const reason = await validateRestored(inputs.venvPath, python);
-      if (reason === undefined) {
-        cacheHit = true;
-      } else {
-        core.warning(
-          `The virtualenv restored from the cache is not usable (${reason}); deleting it and building a fresh one.`
-        );
-        // This restore unpacked it into a path it had emptied: it is the action's to delete.
-        rmSync(inputs.venvPath, { recursive: true, force: true });
-      }
+      rejected = await discardUnusableRestore(inputs.venvPath, python);
+      cacheHit = rejected === undefined;
     }
   }
 
@@ -199,7 +209,9 @@ export async function provisionVenv(
         action: 'reused',
         packageManager: source.manager
       }
-    : await beforeInstall.then(() => prepareVenv(plan));
+    : await beforeInstall
+        .then(() => prepareVenv(plan))
+        .then(built => ({ ...built, rebuildReason: built.rebuildReason ?? rejected }));
   const saveDue = inputs.cache && !cacheHit && restore.status !== 'unavailable';
   if (saveDue) saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
   return { venv, cacheKey, cacheHit, restore, dependencyFiles, requirementFiles, source, saveDue };
