@@ -31,7 +31,7 @@ import {
   uvSyncCommand,
   UV_STALE_LOCK
 } from '../../src/venv/managers/uv.js';
-import { dependencyHashOf } from '../../src/venv/provision.js';
+import { dependencyHashOf, withLocalCode } from '../../src/venv/provision.js';
 
 const POETRY_PYPROJECT = `
 [tool.poetry]
@@ -313,6 +313,29 @@ describe('dependency groups', () => {
     const plain = dependencyHashOf(files, dir, []);
     expect(dependencyHashOf(files, dir, ['dev'])).not.toBe(plain);
     expect(dependencyHashOf(files, dir, ['b', 'a'])).toBe(dependencyHashOf(files, dir, ['a', 'b']));
+  });
+
+  it('puts the code of local-path requirements, in the files and their includes, into the pip hash', () => {
+    const dir = project({
+      'requirements.txt': 'django\n-r requirements/local.txt\n',
+      'requirements/local.txt': 'inventory @ file:./libs/inventory\n',
+      'libs/inventory/pyproject.toml': '[project]\nname = "inventory"\n',
+      'libs/inventory/inventory/__init__.py': 'LINE = 1\n'
+    });
+    const source = resolveDependencySource({
+      choice: 'auto',
+      projectDir: dir,
+      workspace: dir,
+      requirementFiles: [],
+      groups: []
+    });
+    const key = (): string => withLocalCode('files-hash', source, dir);
+    const first = key();
+    expect(first).not.toBe('files-hash');
+    writeFileSync(path.join(dir, 'libs/inventory/inventory/__init__.py'), 'LINE = 2\n');
+    expect(key()).not.toBe(first);
+    // The lock-file managers key on their lock: nothing is added.
+    expect(withLocalCode('files-hash', { ...source, manager: 'uv' }, dir)).toBe('files-hash');
   });
 });
 
