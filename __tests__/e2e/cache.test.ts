@@ -66,8 +66,19 @@ describe.each(['v1', 'v2'] as const)('cache protocol %s', protocol => {
     expect(warm.outputs['cache-hit']).toBe('true');
     expect(pipRan(warm.stdout)).toBe(false);
     expect(server.requests.some(r => r.op === 'download')).toBe(true);
-    const { 'migrations-applied': _a, 'cache-hit': _c, ...warmRest } = warm.outputs;
-    const { 'migrations-applied': _b, 'cache-hit': _d, ...coldRest } = cold.outputs;
+    // The migration plan is written into each run's own RUNNER_TEMP.
+    const {
+      'migrations-applied': _a,
+      'cache-hit': _c,
+      'migration-plan-path': _e,
+      ...warmRest
+    } = warm.outputs;
+    const {
+      'migrations-applied': _b,
+      'cache-hit': _d,
+      'migration-plan-path': _f,
+      ...coldRest
+    } = cold.outputs;
     expect(warmRest).toEqual(coldRest);
     // An exact hit saves nothing.
     expect(server.requests.some(r => ['reserve', 'create'].includes(r.op))).toBe(false);
