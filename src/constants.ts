@@ -75,6 +75,8 @@ export enum State {
   CacheMatchedKey = 'cache-matched-key',
   CachePaths = 'cache-paths',
   CacheSaveReady = 'cache-save-ready',
+  /** What the main step left installed in the venv (src/venv/contents.ts). */
+  VenvContents = 'venv-contents',
   OracleCacheSave = 'oracle-cache-save',
   ToolCacheSave = 'tool-cache-save'
 }

@@ -237,6 +237,28 @@ export function resolvePathInput(
   return resolved;
 }
 
+/**
+ * A venv is replaced whole, so `venv-path` may not be the project or the workspace, nor hold them:
+ * `.`, `..` or `$HOME` would name the user's files.
+ */
+export function checkVenvPlacement(
+  venvPath: string,
+  workingDirectory: string,
+  workspace: string
+): string {
+  for (const [what, dir] of [
+    ['working directory', workingDirectory],
+    ['workspace', workspace]
+  ] as const) {
+    if (isInside(dir, venvPath)) {
+      throw new ActionError(
+        `Input '${Inputs.VenvPath}' is ${venvPath}, which ${venvPath === dir ? 'is' : 'contains'} the ${what} ${dir}: the virtualenv needs a folder of its own. Choose another '${Inputs.VenvPath}', for example .venv.`
+      );
+    }
+  }
+  return venvPath;
+}
+
 export function isInside(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
@@ -410,7 +432,11 @@ export function readInputs(env: Env = process.env): ActionInputs {
     requirementsFiles: parseList(readRaw(env, Inputs.RequirementsFile)).map(file =>
       inProject(Inputs.RequirementsFile, file)
     ),
-    venvPath: inProject(Inputs.VenvPath, readRaw(env, Inputs.VenvPath) || '.venv', true),
+    venvPath: checkVenvPlacement(
+      inProject(Inputs.VenvPath, readRaw(env, Inputs.VenvPath) || '.venv', true),
+      workingDirectory,
+      workspace
+    ),
     cache: parseBoolean(Inputs.Cache, readRaw(env, Inputs.Cache), true),
     cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)),
     cacheSuffix,

@@ -33,6 +33,7 @@ import {
   type OracleInstallResult
 } from './oslibs/oracle/install.js';
 import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
+import { saveVenvContentsState } from './state.js';
 import { Phases } from './phases.js';
 import { detectPlatform, type Platform } from './platform.js';
 import { prependLibraryPath } from './library-path.js';
@@ -451,6 +452,8 @@ export async function run(): Promise<void> {
       outputs[Outputs.ArtifactPath] = artifact.path;
     }
 
+    // Last, after the server install: the post step saves the venv only if it still holds this.
+    if (provision.saveDue) saveVenvContentsState(venv.venvPath);
     setOutputs(outputs);
     if (inputs.updateEnvironment) {
       exportEnvironment(venv.venvPath, report.settings_module);

@@ -7,7 +7,8 @@ import { saveOracleClient } from './oslibs/oracle/install.js';
 import { saveVenv } from './cache/save.js';
 import { saveToolVenv } from './venv/managers/tool.js';
 import { cacheServiceAvailable } from './cache/restore.js';
-import { readCacheState } from './state.js';
+import { readCacheState, readVenvContentsState } from './state.js';
+import { describeChange, readVenvContents } from './venv/contents.js';
 import { markerPath } from './venv/marker.js';
 import { venvPython } from './venv/inspect.js';
 
@@ -22,6 +23,14 @@ async function saveOracle(): Promise<void> {
   } catch (error) {
     core.warning(`Could not save the Oracle Instant Client to the cache: ${errorMessage(error)}`);
   }
+}
+
+/** Why the venv is not what the main step left (a later step installed or removed something). */
+function venvChangeSinceMain(venv: string): string | undefined {
+  const recorded = readVenvContentsState();
+  if (!recorded) return 'the main step recorded no package list for the virtualenv';
+  const change = describeChange(recorded, readVenvContents(venv));
+  return change && `the virtualenv at ${venv} changed after setup-django installed it (${change})`;
 }
 
 export async function runPost(): Promise<void> {
@@ -44,6 +53,13 @@ export async function runPost(): Promise<void> {
     // A later step may have removed or broken the venv: never save what would not be reused.
     if (!existsSync(markerPath(venv)) || !existsSync(venvPython(venv))) {
       core.warning(`Not saving the cache: the virtualenv at ${venv} is no longer complete.`);
+      return;
+    }
+    const change = venvChangeSinceMain(venv);
+    if (change) {
+      core.notice(
+        `Not saving the cache: ${change}. The key ${state.key} stands for the dependency files alone, so only the venv the action built is saved under it; install extra packages through the requirements to have them cached.`
+      );
       return;
     }
     if (!cacheServiceAvailable()) {

@@ -1,6 +1,7 @@
 // What the main step hands to the post step, typed; the post step trusts nothing else.
 import * as core from '@actions/core';
 import { State } from './constants.js';
+import { parseVenvContents, readVenvContents, type VenvContents } from './venv/contents.js';
 
 export interface CacheSaveState {
   key: string;
@@ -31,4 +32,13 @@ export function readCacheState(): CacheSaveState | undefined {
   )
     return undefined;
   return { key, paths };
+}
+
+/** Records what the venv holds now (the end of the main step): the post step saves only that. */
+export function saveVenvContentsState(venvPath: string): void {
+  core.saveState(State.VenvContents, JSON.stringify(readVenvContents(venvPath)));
+}
+
+export function readVenvContentsState(): VenvContents | undefined {
+  return parseVenvContents(core.getState(State.VenvContents));
 }

@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -68,16 +69,19 @@ describe.each(['v1', 'v2'] as const)('cache protocol %s', protocol => {
     // cache-matched-key: empty on the miss, the key itself on the exact hit.
     expect(cold.outputs['cache-matched-key']).toBe('');
     expect(warm.outputs['cache-matched-key']).toBe(cold.outputs['cache-key']);
+    // The migration plan is written into each run's own RUNNER_TEMP.
     const {
       'migrations-applied': _a,
       'cache-hit': _c,
       'cache-matched-key': _e,
+      'migration-plan-path': _g,
       ...warmRest
     } = warm.outputs;
     const {
       'migrations-applied': _b,
       'cache-hit': _d,
       'cache-matched-key': _f,
+      'migration-plan-path': _h,
       ...coldRest
     } = cold.outputs;
     expect(warmRest).toEqual(coldRest);
@@ -268,6 +272,19 @@ describe('a restored venv is validated, never trusted blindly', () => {
       /built with Python 3.9.0/
     ],
     [
+      'the cached venv lacks django (the marker and interpreter are fine)',
+      (venv: string) => {
+        const site = readdirSync(path.join(venv, 'lib'))
+          .map(name => path.join(venv, 'lib', name, 'site-packages'))
+          .find(dir => existsSync(dir))!;
+        for (const name of readdirSync(site).filter(n =>
+          /^(django|Django-.*\.dist-info)$/i.test(n)
+        ))
+          rmSync(path.join(site, name), { recursive: true, force: true });
+      },
+      /failed to start or import django/
+    ],
+    [
       'the cached venv is incomplete (no marker)',
       (venv: string) => {
         rmSync(path.join(venv, '.setup-django.json'));
@@ -294,5 +311,7 @@ describe('a restored venv is validated, never trusted blindly', () => {
     );
     expect(annotations(second, 'warning').join('\n')).toMatch(reason);
     expect(pipRan(second.stdout)).toBe(true);
+    // Really rebuilt, in this run: the venv now holds django again.
+    expect(second.outputs['django-version']).toMatch(/^\d+\.\d+/);
   });
 });

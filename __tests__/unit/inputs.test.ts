@@ -55,6 +55,17 @@ describe('readInputs', () => {
   });
 
   it.each([
+    [{ 'venv-path': '.' }, /is \/home\/runner\/work\/app\/app, which is the working directory/],
+    [{ 'venv-path': '/' }, /is \/, which contains the working directory/],
+    [{ 'venv-path': '/home/runner' }, /which contains the working directory/],
+    [{ 'working-directory': 'backend', 'venv-path': '..' }, /app\/app, which contains the working/],
+    [{ 'working-directory': 'backend', 'venv-path': '.' }, /which is the working directory/]
+  ])('refuses a venv-path that is or holds the project: %j', (inputs, message) => {
+    expect(() => readInputs(env(inputs))).toThrow(message);
+    expect(() => readInputs(env(inputs))).toThrow(/Choose another 'venv-path'/);
+  });
+
+  it.each([
     ['working-directory', '../other'],
     ['requirements-file', '../../etc/passwd'],
     ['venv-path', '../../outside'],

@@ -31,7 +31,7 @@ import {
   uvSyncCommand,
   UV_STALE_LOCK
 } from '../../src/venv/managers/uv.js';
-import { dependencyHashOf } from '../../src/venv/provision.js';
+import { dependencyHashOf, withLocalCode } from '../../src/venv/provision.js';
 
 const POETRY_PYPROJECT = `
 [tool.poetry]
@@ -129,6 +129,30 @@ describe('auto detection, in the documented order', () => {
   it('takes a requirements-file input as pip when there is no lock file', () => {
     const dir = project({ 'reqs/base.txt': 'django\n', 'pyproject.toml': UV_PYPROJECT });
     expect(detectManager(dir, [path.join(dir, 'reqs/base.txt')]).manager).toBe('pip');
+  });
+
+  it('lets an explicit requirements-file win over a lock file here or in a parent folder', () => {
+    const workspace = project({
+      'poetry.lock': '',
+      'pyproject.toml': POETRY_PYPROJECT,
+      'backend/uv.lock': 'version = 1\n',
+      'backend/requirements/base.txt': 'django\n'
+    });
+    const backend = path.join(workspace, 'backend');
+    const files = [path.join(backend, 'requirements/base.txt')];
+    expect(detectManager(backend, files, workspace)).toEqual({
+      manager: 'pip',
+      reason: "'requirements-file' given",
+      dir: backend
+    });
+    const source = resolveDependencySource({
+      choice: 'auto',
+      projectDir: backend,
+      workspace,
+      requirementFiles: files,
+      groups: []
+    });
+    expect(source).toMatchObject({ manager: 'pip', requirementFiles: files, projectDir: backend });
   });
 
   it('finds a lock file above working-directory, up to the workspace, and runs the manager there', () => {
@@ -290,6 +314,29 @@ describe('dependency groups', () => {
     expect(dependencyHashOf(files, dir, ['dev'])).not.toBe(plain);
     expect(dependencyHashOf(files, dir, ['b', 'a'])).toBe(dependencyHashOf(files, dir, ['a', 'b']));
   });
+
+  it('puts the code of local-path requirements, in the files and their includes, into the pip hash', () => {
+    const dir = project({
+      'requirements.txt': 'django\n-r requirements/local.txt\n',
+      'requirements/local.txt': 'inventory @ file:./libs/inventory\n',
+      'libs/inventory/pyproject.toml': '[project]\nname = "inventory"\n',
+      'libs/inventory/inventory/__init__.py': 'LINE = 1\n'
+    });
+    const source = resolveDependencySource({
+      choice: 'auto',
+      projectDir: dir,
+      workspace: dir,
+      requirementFiles: [],
+      groups: []
+    });
+    const key = (): string => withLocalCode('files-hash', source, dir);
+    const first = key();
+    expect(first).not.toBe('files-hash');
+    writeFileSync(path.join(dir, 'libs/inventory/inventory/__init__.py'), 'LINE = 2\n');
+    expect(key()).not.toBe(first);
+    // The lock-file managers key on their lock: nothing is added.
+    expect(withLocalCode('files-hash', { ...source, manager: 'uv' }, dir)).toBe('files-hash');
+  });
 });
 
 describe('pip with pyproject.toml', () => {
@@ -304,12 +351,13 @@ describe('pip with pyproject.toml', () => {
     expect(pyprojectSpecs(plan)).toEqual(['django>=5.2', 'psycopg[binary]']);
   });
 
-  it('installs the project itself with its extras when it declares a [build-system]', () => {
+  it('installs the project itself editable, with its extras, when it declares a [build-system]', () => {
     const text = `${UV_PYPROJECT}\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n`;
     expect(
       pyprojectSpecs(planPyprojectInstall('/w/pyproject.toml', parse(text), ['postgres']))
-    ).toEqual(['.[postgres]']);
+    ).toEqual(['-e', '.[postgres]']);
     expect(pyprojectSpecs(planPyprojectInstall('/w/pyproject.toml', parse(text), []))).toEqual([
+      '-e',
       '.'
     ]);
   });

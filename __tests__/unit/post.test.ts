@@ -15,6 +15,7 @@ jest.unstable_mockModule('@actions/cache', () => ({
 }));
 
 const { runPost } = await import('../../src/post-main.js');
+const { readVenvContents } = await import('../../src/venv/contents.js');
 
 let root: string;
 let written: string[];
@@ -61,6 +62,8 @@ it('turns an exception of the cache library into warnings while saving the tool 
   stateFor('cache-save-ready', 'true');
   stateFor('cache-primary-key', 'venv-key');
   stateFor('cache-paths', JSON.stringify([venv]));
+  // What the main step recorded: the venv is unchanged, so the post step goes on to save it.
+  stateFor('venv-contents', JSON.stringify(readVenvContents(venv)));
 
   await expect(runPost()).resolves.toBeUndefined();
   expect(process.exitCode).not.toBe(1);

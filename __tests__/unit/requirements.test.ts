@@ -2,6 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  hashLocalRequirements,
+  localRequirements,
+  parseLocalLine
+} from '../../src/venv/local-paths.js';
+import {
+  expandEnvVars,
   hashFiles,
   parseIncludes,
   resolveRequirementFiles,
@@ -49,6 +55,124 @@ describe('requirements files', () => {
     expect(hashFiles([b, a], dir)).toBe(first);
     writeFileSync(a, 'django==5.1\n');
     expect(hashFiles([a, b], dir)).not.toBe(first);
+  });
+});
+
+describe('requirements lines as pip reads them', () => {
+  const tree = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'req-'));
+    for (const [name, body] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), body);
+    }
+    return dir;
+  };
+
+  it('expands ${VAR} in includes as pip does, and fails naming the line when it is unset', () => {
+    const dir = tree({
+      'shared/base.txt': 'django\n',
+      'requirements.txt': '# x\n-r ${SHARED}/base.txt\n'
+    });
+    const top = path.join(dir, 'requirements.txt');
+    expect(withIncludes([top], { SHARED: path.join(dir, 'shared') })).toEqual([
+      top,
+      path.join(dir, 'shared', 'base.txt')
+    ]);
+    expect(() => withIncludes([top], {})).toThrow(
+      /Line 2 of .*requirements.txt uses \$\{SHARED\}, which is not set/
+    );
+    expect(expandEnvVars('${lower} ${A_1}', { lower: 'x', A_1: 'y' })).toBe('${lower} y');
+  });
+
+  it('fails naming the line of an include that does not exist', () => {
+    const dir = tree({ 'requirements.txt': 'django\n-c constraints.txt\n' });
+    expect(() => withIncludes([path.join(dir, 'requirements.txt')])).toThrow(
+      /Line 2 of .*requirements.txt names the file constraints.txt, which does not exist/
+    );
+  });
+
+  it('refuses a requirements-file that is a folder', () => {
+    const dir = tree({ 'reqs/a.txt': '' });
+    expect(() => resolveRequirementFiles([path.join(dir, 'reqs')], dir)).toThrow(
+      /'requirements-file' names reqs, which is a folder/
+    );
+  });
+
+  it('finds the local paths requirements point at, in each spelling', () => {
+    const cwd = '/w/app';
+    expect(parseLocalLine('./libs/x', cwd)).toEqual({ target: '/w/app/libs/x', editable: false });
+    expect(parseLocalLine('../shared[extra] ; python_version > "3"', cwd)).toEqual({
+      target: '/w/shared',
+      editable: false
+    });
+    expect(parseLocalLine('-e ./x', cwd)).toEqual({ target: '/w/app/x', editable: true });
+    expect(parseLocalLine('--editable=.', cwd)).toEqual({ target: '/w/app', editable: true });
+    expect(parseLocalLine('pkg @ file:///opt/pkg', cwd)).toEqual({
+      target: '/opt/pkg',
+      editable: false
+    });
+    expect(parseLocalLine('pkg[a] @ file:libs/pkg', cwd)).toEqual({
+      target: '/w/app/libs/pkg',
+      editable: false
+    });
+    expect(parseLocalLine('wheels/x-1.0-py3-none-any.whl', cwd)?.target).toBe(
+      '/w/app/wheels/x-1.0-py3-none-any.whl'
+    );
+    expect(parseLocalLine('-f ./wheels', cwd)).toEqual({
+      target: '/w/app/wheels',
+      editable: false
+    });
+    for (const remote of [
+      'django>=5.2,<6',
+      'django==5.2.8 \\',
+      '--hash=sha256:abc',
+      'pkg @ https://example.com/pkg-1.0.tar.gz',
+      '-e git+https://github.com/o/r.git#egg=r',
+      '-r base.txt',
+      '--index-url https://pypi.org/simple'
+    ])
+      expect(parseLocalLine(remote, cwd)).toBeUndefined();
+  });
+
+  it('keys on the code under a local path (not its bytecode, venvs or .git), and fails on a missing one', () => {
+    const dir = tree({
+      'requirements.txt': './libs/x\n-e ./libs/y\n',
+      'libs/x/pyproject.toml': '[project]\nname = "x"\n',
+      'libs/x/x/__init__.py': 'LINE = 1\n',
+      'libs/y/pyproject.toml': '[project]\nname = "y"\n',
+      'libs/y/y/__init__.py': 'LINE = 1\n'
+    });
+    const files = [path.join(dir, 'requirements.txt')];
+    const hash = () => hashLocalRequirements(localRequirements(files, dir), dir);
+    const first = hash();
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    for (const junk of [
+      'libs/x/x/__pycache__/a.pyc',
+      'libs/x/.git/HEAD',
+      'libs/x/.venv/pyvenv.cfg',
+      'libs/x/x.egg-info/PKG-INFO',
+      'libs/x/build/lib/x.py'
+    ]) {
+      mkdirSync(path.dirname(path.join(dir, junk)), { recursive: true });
+      writeFileSync(path.join(dir, junk), 'junk');
+    }
+    expect(hash()).toBe(first);
+    // Editable: linked, so its code does not key the venv, its packaging metadata does.
+    writeFileSync(path.join(dir, 'libs/y/y/__init__.py'), 'LINE = 2\n');
+    expect(hash()).toBe(first);
+    writeFileSync(
+      path.join(dir, 'libs/y/pyproject.toml'),
+      '[project]\nname = "y"\nversion = "2"\n'
+    );
+    const second = hash();
+    expect(second).not.toBe(first);
+    // A copied (non-editable) package: one changed line changes the key.
+    writeFileSync(path.join(dir, 'libs/x/x/__init__.py'), 'LINE = 2\n');
+    expect(hash()).not.toBe(second);
+    writeFileSync(files[0], './libs/gone\n');
+    expect(() => localRequirements(files, dir)).toThrow(
+      /Line 1 of .*requirements.txt names the local path \.\/libs\/gone, which does not exist/
+    );
   });
 });
 

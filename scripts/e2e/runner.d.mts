@@ -21,6 +21,8 @@ export interface RunOptions {
   actionDir?: string;
   timeoutMs?: number;
   cancelWhen?: () => boolean;
+  /** A later step of the job: runs after the main step succeeded, before the post step. */
+  betweenSteps?: (main: RunResult) => void | Promise<void>;
 }
 export interface StepResult {
   exitCode: number;

@@ -159,6 +159,7 @@ function cleanEnv(base) {
  * @property {string} [actionDir]  where action.yml and dist/ are (default: the repo)
  * @property {number} [timeoutMs]
  * @property {() => boolean} [cancelWhen]  polled during the main step; SIGTERM once it returns true
+ * @property {(main: any) => void | Promise<void>} [betweenSteps]  a later step of the job: after a successful main step, before the post step
  */
 
 /** @param {RunOptions} options */
@@ -253,6 +254,7 @@ export async function runAction(options) {
   const mainSucceeded = main.exitCode === 0 && !options.jobFailed;
   const runPost =
     (options.post ?? true) && action.runs.post && (postIf !== 'success()' || mainSucceeded);
+  if (mainSucceeded && options.betweenSteps) await options.betweenSteps(result);
   if (runPost) {
     const postEnv = {
       ...env,

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
+import { removeVenv } from '../venv/ownership.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
 import { matchesKeyPrefix } from './key.js';
 import { removeShards, shardDirFor, unpackVenv } from './shards.js';
@@ -35,7 +36,8 @@ export async function restoreVenv(
   if (!cacheServiceAvailable()) return { status: 'unavailable', durationMs: 0 };
   const started = Date.now();
   const shardDir = shardDirFor(venvPath);
-  rmSync(venvPath, { recursive: true, force: true });
+  // Only a venv (or nothing) is replaced: a user's folder at venv-path fails the step here.
+  removeVenv(venvPath);
   removeShards(shardDir);
   try {
     const cache = await cacheClient();
@@ -63,6 +65,7 @@ export async function restoreVenv(
       matchedKey: matched ?? key
     };
   } catch (error) {
+    // What sits there now was unpacked by this restore into the emptied path.
     rmSync(venvPath, { recursive: true, force: true });
     const message = errorMessage(error);
     core.warning(`Restoring the virtualenv from the cache failed, building it instead: ${message}`);

@@ -138,13 +138,12 @@ function pipSpecs(plan: VenvPlan): { files: string[]; specs: string[] } {
 
 /** The set a cold pip build of the plan installs (`pip install --dry-run --ignore-installed --report`). */
 async function pipTarget(plan: VenvPlan, seed: SeedPlan, temp: string): Promise<Distributions> {
-  const fast = seed.mode === 'fast';
+  // The restored venv has its pip (seeded in a run of its own, as a cold build does): the dry
+  // run resolves the user's requirements alone, so a hash-pinned file is checked as it is.
   const { command, args } = pipInstallCommand({
     venvPath: plan.venvPath,
     ...pipSpecs(plan),
-    cwd: plan.projectDir,
-    basePython: fast ? plan.python.executable : undefined,
-    extra: fast && seed.pipWheel ? [seed.pipWheel] : []
+    cwd: plan.projectDir
   });
   const report = path.join(temp, 'report.json');
   await execCommand(
@@ -152,7 +151,15 @@ async function pipTarget(plan: VenvPlan, seed: SeedPlan, temp: string): Promise<
     [...args, '--dry-run', '--ignore-installed', '--quiet', '--report', report],
     { cwd: plan.projectDir, kind: 'install' }
   );
-  return parsePipReport(readFileSync(report, 'utf8'));
+  const target = parsePipReport(readFileSync(report, 'utf8'));
+  const seeded = seed.mode === 'fast' ? seedVersion(seed.pipWheel) : undefined;
+  if (seeded && !target.pip) target.pip = seeded;
+  return target;
+}
+
+/** The pip version a seed wheel installs (`pip-23.2.1-py3-none-any.whl` gives 23.2.1). */
+export function seedVersion(wheel: string | undefined): string | undefined {
+  return wheel ? /^pip-([^-]+)-/.exec(path.basename(wheel))?.[1] : undefined;
 }
 
 async function pipUninstall(plan: VenvPlan, seed: SeedPlan, names: string[]): Promise<void> {
@@ -183,7 +190,7 @@ async function uvTarget(
     {
       venvPath: empty,
       ...pipSpecs(plan),
-      extra: seed.mode === 'fast' && seed.pipWheel ? [seed.pipWheel] : [],
+      extra: [],
       cwd: plan.projectDir
     },
     prepared.index
@@ -193,7 +200,11 @@ async function uvTarget(
     env: command.env,
     kind: 'install'
   });
-  return parseUvDryRun(`${result.stdout}\n${result.stderr}`);
+  const target = parseUvDryRun(`${result.stdout}\n${result.stderr}`);
+  // pip's wheel goes in by a run of its own in a cold build (see installWithPip).
+  const seeded = seed.mode === 'fast' ? seedVersion(seed.pipWheel) : undefined;
+  if (seeded && !target.pip) target.pip = seeded;
+  return target;
 }
 
 /**

@@ -7,11 +7,12 @@ import { ActionError } from '../errors.js';
 import type { PythonInstall } from '../python/find.js';
 import { inspectVenv, probeVenv, venvPython } from './inspect.js';
 import { readMarker, removeMarker, writeMarker } from './marker.js';
+import { removeVenv } from './ownership.js';
 import { lockManager } from './managers/detect.js';
 import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
 import type { DependencySource, InstallerName, PackageManagerName } from './managers/types.js';
-import { uvPipInstall } from './managers/uv-pip.js';
-import { planSeed, type SeedPlan } from './seed.js';
+import { prepareUv, uvPipInstall } from './managers/uv-pip.js';
+import { planSeed, seedPip, type SeedPlan } from './seed.js';
 
 export interface VenvPlan {
   venvPath: string;
@@ -48,7 +49,7 @@ export async function createVenv(
   venvPath: string,
   seed: SeedPlan
 ): Promise<void> {
-  rmSync(venvPath, { recursive: true, force: true });
+  removeVenv(venvPath);
   const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
     await execCommand(python.executable, args, { kind: 'install' });
@@ -66,13 +67,7 @@ async function ensurePip(plan: VenvPlan): Promise<void> {
   if (existsSync(path.join(plan.venvPath, 'bin', 'pip'))) return;
   const seed = await planSeed(plan.python);
   if (seed.mode === 'fast' && seed.pipWheel) {
-    await pipInstallRequirements({
-      venvPath: plan.venvPath,
-      files: [],
-      cwd: plan.projectDir,
-      basePython: plan.python.executable,
-      extra: [seed.pipWheel]
-    });
+    await seedPip(plan.python.executable, venvPython(plan.venvPath), seed.pipWheel);
   } else {
     await execCommand(venvPython(plan.venvPath), ['-m', 'ensurepip', '--default-pip'], {
       kind: 'install'
@@ -88,32 +83,42 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
       `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set 'requirements-file'.`
     );
   }
-  const fast = seed?.mode === 'fast';
-  if (plan.installer === 'uv' && (source.requirementFiles.length > 0 || specs.length > 0 || fast)) {
-    // The same run as pip's: the requirements and, in a venv made without pip, pip's wheel.
-    await uvPipInstall(
-      {
-        venvPath: plan.venvPath,
-        files: source.requirementFiles,
-        specs,
-        extra: fast && seed.pipWheel ? [seed.pipWheel] : [],
-        cwd: plan.projectDir
-      },
-      {
-        python: plan.python,
-        toolsDir: plan.toolsDir,
-        toolVersion: plan.toolVersions?.uv,
-        cacheTools: plan.cacheTools
-      }
-    );
-  } else if (source.requirementFiles.length > 0 || specs.length > 0 || fast) {
+  const fast = seed?.mode === 'fast' && seed.pipWheel !== undefined;
+  const work = source.requirementFiles.length > 0 || specs.length > 0;
+  if (plan.installer === 'uv' && (work || fast)) {
+    const options = {
+      python: plan.python,
+      toolsDir: plan.toolsDir,
+      toolVersion: plan.toolVersions?.uv,
+      cacheTools: plan.cacheTools
+    };
+    const base = { venvPath: plan.venvPath, cwd: plan.projectDir };
+    const prepared = await prepareUv(options, plan.projectDir);
+    // pip's wheel in a run of its own, as with pip: a hash-pinned file admits nothing unhashed.
+    if (fast && seed.pipWheel)
+      await uvPipInstall(
+        { ...base, files: [], specs: [], extra: [seed.pipWheel] },
+        options,
+        prepared
+      );
+    if (work)
+      await uvPipInstall(
+        { ...base, files: source.requirementFiles, specs, extra: [] },
+        options,
+        prepared
+      );
+    return;
+  }
+  // pip first, in a run of its own (see seedPip); the user's files then get a run to themselves.
+  if (fast && seed.pipWheel)
+    await seedPip(plan.python.executable, venvPython(plan.venvPath), seed.pipWheel);
+  if (work) {
     await pipInstallRequirements({
       venvPath: plan.venvPath,
       files: source.requirementFiles,
       specs,
       cwd: plan.projectDir,
-      basePython: fast ? plan.python.executable : undefined,
-      extra: [...(plan.pipArgs ?? []), ...(fast && seed.pipWheel ? [seed.pipWheel] : [])]
+      extra: plan.pipArgs ?? []
     });
   }
 }

@@ -1,7 +1,7 @@
 // The venv phase with the cache around it: reuse a complete local venv, else restore and
 // validate, else build; and tell the post step when a save is due.
 import * as core from '@actions/core';
-import { globSync } from 'node:fs';
+import { globSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildCacheKey, cacheKeyPrefix } from '../cache/key.js';
 import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
@@ -14,12 +14,14 @@ import { saveCacheState } from '../state.js';
 import { bumpRestoredVenv, supportsBump, type DistributionChanges } from './bump.js';
 import { inspectVenv, probeVenv } from './inspect.js';
 import { readMarker } from './marker.js';
+import { assertRemovableVenv } from './ownership.js';
 import { prepareVenv, type VenvResult } from './prepare.js';
 import { createHash } from 'node:crypto';
 import { describeSource, resolveDependencySource } from './managers/detect.js';
 import { defaultToolsDir } from './managers/tool.js';
 import type { DependencySource, InstallerName } from './managers/types.js';
-import { hashFiles } from './requirements.js';
+import { hashLocalRequirements, localRequirements } from './local-paths.js';
+import { hashFiles, withIncludes } from './requirements.js';
 
 export interface ProvisionResult {
   venv: VenvResult;
@@ -37,6 +39,8 @@ export interface ProvisionResult {
   matchedKey: string;
   /** A dependency bump: what the restored older venv gained, changed and lost. */
   changes?: DistributionChanges;
+  /** The post step is asked to save the venv. */
+  saveDue: boolean;
 }
 
 /**
@@ -50,6 +54,29 @@ export function dependencyHashOf(files: string[], root: string, groups: string[]
     .update(filesHash)
     .update('\0groups:')
     .update([...groups].sort().join(','))
+    .digest('hex');
+}
+
+/**
+ * The dependency hash with the code that local-path requirements (`./libs/x`, `name @ file:...`)
+ * point at: a venv holding a copy of that code is only reused while the code is the same.
+ */
+export function withLocalCode(hash: string, source: DependencySource, root: string): string {
+  if (source.manager !== 'pip') return hash;
+  const local = localRequirements(withIncludes(source.requirementFiles), source.projectDir);
+  if (local.length === 0) return hash;
+  core.info(
+    `Local code in the requirements, keyed by its content: ${local
+      .map(
+        r =>
+          `${path.relative(root, r.path) || '.'}${r.editable ? ' (editable: its packaging files)' : ''}`
+      )
+      .join(', ')}.`
+  );
+  return createHash('sha256')
+    .update(hash)
+    .update('\0local:')
+    .update(hashLocalRequirements(local, root))
     .digest('hex');
 }
 
@@ -107,6 +134,23 @@ async function validateRestored(
   return probe.usable ? undefined : probe.reason;
 }
 
+/**
+ * Validates a restored venv. One that fails is deleted (this restore unpacked it into a path it had
+ * emptied, so it is the action's to delete) and the reason returned: the caller builds afresh.
+ */
+async function discardUnusableRestore(
+  venvPath: string,
+  python: PythonInstall
+): Promise<string | undefined> {
+  const reason = await validateRestored(venvPath, python);
+  if (reason === undefined) return undefined;
+  core.warning(
+    `The virtualenv restored from the cache is not usable (${reason}); deleting it and building a fresh one.`
+  );
+  rmSync(venvPath, { recursive: true, force: true });
+  return `the restored venv was not usable: ${reason}`;
+}
+
 export async function provisionVenv(
   inputs: ActionInputs,
   python: PythonInstall,
@@ -116,6 +160,8 @@ export async function provisionVenv(
   /** Deploy mode: install from this wheelhouse only, keyed by its content hash. */
   wheelhouse?: { dir: string; dependencyHash: string }
 ): Promise<ProvisionResult> {
+  // Before any restore or build: a user's folder at venv-path fails the step, untouched.
+  assertRemovableVenv(inputs.venvPath);
   const source = resolveDependencySource({
     choice: inputs.packageManager,
     projectDir: inputs.workingDirectory,
@@ -142,7 +188,11 @@ export async function provisionVenv(
       : source.dependencyFiles;
   const dependencyHash =
     wheelhouse?.dependencyHash ??
-    dependencyHashOf(dependencyFiles, inputs.workspace, source.groups);
+    withLocalCode(
+      dependencyHashOf(dependencyFiles, inputs.workspace, source.groups),
+      source,
+      inputs.workspace
+    );
   const keyParts = {
     platform,
     pythonVersion: python.version,
@@ -174,6 +224,7 @@ export async function provisionVenv(
   let cacheHit = false;
   let matchedKey = '';
   let bumpFrom: string | undefined;
+  let rejected: string | undefined;
   const local = inspectVenv(inputs.venvPath, python);
   if (
     inputs.cache &&
@@ -190,14 +241,10 @@ export async function provisionVenv(
       );
     } else if (restore.status === 'hit') {
       matchedKey = restore.matchedKey;
-      const reason = await validateRestored(inputs.venvPath, python);
-      if (reason === undefined) {
+      rejected = await discardUnusableRestore(inputs.venvPath, python);
+      if (rejected === undefined) {
         if (matchedKey === cacheKey) cacheHit = true;
         else bumpFrom = matchedKey;
-      } else {
-        core.warning(
-          `The virtualenv restored from the cache is not usable (${reason}); rebuilding it.`
-        );
       }
     }
   }
@@ -216,11 +263,11 @@ export async function provisionVenv(
     const bumped = await beforeInstall.then(() => bumpRestoredVenv(plan, from));
     ({ venv, changes } = bumped);
   } else {
-    venv = await beforeInstall.then(() => prepareVenv(plan));
+    const built = await beforeInstall.then(() => prepareVenv(plan));
+    venv = { ...built, rebuildReason: built.rebuildReason ?? rejected };
   }
-  if (inputs.cache && !cacheHit && restore.status !== 'unavailable') {
-    saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
-  }
+  const saveDue = inputs.cache && !cacheHit && restore.status !== 'unavailable';
+  if (saveDue) saveCacheState({ key: cacheKey, paths: [inputs.venvPath] });
   return {
     venv,
     cacheKey,
@@ -231,6 +278,7 @@ export async function provisionVenv(
     source,
     installer,
     matchedKey,
-    changes
+    changes,
+    saveDue
   };
 }

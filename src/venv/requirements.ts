@@ -1,19 +1,60 @@
 // Which requirements files a project uses (following -r / -c includes) and their content hash.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Inputs } from '../constants.js';
 import { ActionError } from '../errors.js';
 
+type Env = Record<string, string | undefined>;
+
+/**
+ * pip's expansion of `${NAME}` in requirements files: capitals, digits and `_` only; a variable
+ * that is unset or empty stays as written (pip then fails to find what the line names).
+ */
+export function expandEnvVars(text: string, env: Env = process.env): string {
+  return text.replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name: string) => env[name] || whole);
+}
+
+/** A requirements file's lines without comments, each with its 1-based number, env vars expanded. */
+export function requirementLines(
+  text: string,
+  env: Env = process.env
+): { line: number; text: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((raw, index) => ({
+      line: index + 1,
+      text: expandEnvVars(raw.replace(/(^|\s)#.*$/, '').trim(), env)
+    }))
+    .filter(entry => entry.text !== '');
+}
+
+const INCLUDE = /^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)?(\S+)$/;
+
 /** The files named by `-r`, `--requirement`, `-c`, `--constraint` lines of a requirements file. */
-export function parseIncludes(text: string): string[] {
-  const includes: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim();
-    const match = /^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)?(\S+)$/.exec(line);
-    if (match) includes.push(match[1]);
-  }
-  return includes;
+export function parseIncludes(text: string, env: Env = process.env): string[] {
+  return includeLines(text, env).map(include => include.value);
+}
+
+function includeLines(text: string, env: Env): { line: number; value: string }[] {
+  return requirementLines(text, env).flatMap(({ line, text: content }) => {
+    const match = INCLUDE.exec(content);
+    return match ? [{ line, value: match[1] }] : [];
+  });
+}
+
+/** The error for a line that names something pip could not read: unset `${VAR}` or a missing file. */
+export function unresolvedLineError(
+  file: string,
+  line: number,
+  value: string,
+  what: string
+): ActionError {
+  const unset = [...value.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map(match => match[1]);
+  const reason = unset.length
+    ? `uses \${${unset[0]}}, which is not set in the environment (pip expands it only when set): set ${unset[0]} in the step's env, or write the path out`
+    : `names ${what} ${value}, which does not exist: fix the path (relative paths are relative to the including file for -r/-c, to 'working-directory' for packages)`;
+  return new ActionError(`Line ${line} of ${file} ${reason}.`);
 }
 
 /**
@@ -22,6 +63,11 @@ export function parseIncludes(text: string): string[] {
  */
 export function resolveRequirementFiles(inputFiles: string[], projectDir: string): string[] {
   for (const file of inputFiles) {
+    if (existsSync(file) && !statSync(file).isFile()) {
+      throw new ActionError(
+        `'${Inputs.RequirementsFile}' names ${path.relative(projectDir, file) || file}, which is a folder, not a requirements file: name the file, for example requirements.txt.`
+      );
+    }
     if (!existsSync(file)) {
       throw new ActionError(
         `The requirements file ${path.relative(projectDir, file) || file} named in '${Inputs.RequirementsFile}' does not exist (paths are relative to 'working-directory': ${projectDir}).`
@@ -33,15 +79,21 @@ export function resolveRequirementFiles(inputFiles: string[], projectDir: string
   return existsSync(fallback) ? [fallback] : [];
 }
 
-/** The files plus every file they include, each once, in discovery order. */
-export function withIncludes(files: string[]): string[] {
+/**
+ * The files plus every file they include, each once, in discovery order. An include pip could
+ * not open (a missing file, an unset `${VAR}`) fails here, naming the line.
+ */
+export function withIncludes(files: string[], env: Env = process.env): string[] {
   const seen = new Set<string>();
   const visit = (file: string): void => {
     if (seen.has(file) || !existsSync(file)) return;
     seen.add(file);
-    for (const include of parseIncludes(readFileSync(file, 'utf8'))) {
-      if (/^[a-z]+:\/\//i.test(include)) continue;
-      visit(path.resolve(path.dirname(file), include));
+    for (const include of includeLines(readFileSync(file, 'utf8'), env)) {
+      if (/^[a-z]+:\/\//i.test(include.value)) continue;
+      const target = path.resolve(path.dirname(file), include.value);
+      if (!existsSync(target))
+        throw unresolvedLineError(file, include.line, include.value, 'the file');
+      visit(target);
     }
   };
   files.forEach(visit);

@@ -1,11 +1,13 @@
 // How a new venv gets pip: the fast way (no ensurepip run; the base interpreter's pip installs
 // into the venv with --python, seeding pip from the bundled wheel) or Python's own way.
+import * as core from '@actions/core';
+import path from 'node:path';
 import { execCommand } from '../exec.js';
 import type { PythonInstall } from '../python/find.js';
 import semver from 'semver';
 
 export interface SeedPlan {
-  /** `fast`: venv --without-pip, then `<base> -m pip --python <venv> install <pip wheel> ...`. */
+  /** `fast`: venv --without-pip, then `<base> -m pip --python <venv> install <pip wheel>`. */
   mode: 'fast' | 'ensurepip';
   /** The pip wheel bundled with the interpreter (ensurepip's), installed into the venv. */
   pipWheel?: string;
@@ -45,4 +47,33 @@ export async function planSeed(python: PythonInstall): Promise<SeedPlan> {
   const pipWheel = facts.wheels?.at(-1);
   if (!pipWheel) return { mode: 'ensurepip', reason: 'it has no bundled pip wheel (ensurepip)' };
   return { mode: 'fast', pipWheel };
+}
+
+/**
+ * Installs the bundled pip wheel into a venv made --without-pip, in a pip run of its own: in the
+ * user's install it would be an unhashed requirement, which a `--require-hashes` file (or
+ * PIP_REQUIRE_HASHES) refuses. `--isolated` keeps pip.conf and PIP_* (indexes, hash mode) out of
+ * a local-wheel install; `--no-index --no-deps` make it touch nothing but the wheel.
+ */
+export async function seedPip(
+  basePython: string,
+  venvPython: string,
+  pipWheel: string
+): Promise<void> {
+  await execCommand(basePython, [
+    '-m',
+    'pip',
+    '--isolated',
+    '--python',
+    venvPython,
+    'install',
+    '--disable-pip-version-check',
+    '--no-compile',
+    '--no-index',
+    '--no-deps',
+    pipWheel
+  ]);
+  core.info(
+    `Seeded the virtualenv with ${path.basename(pipWheel)} (the interpreter's bundled pip).`
+  );
 }

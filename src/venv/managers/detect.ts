@@ -75,6 +75,9 @@ export function detectManager(
   requirementFiles: string[],
   workspace?: string
 ): Detected {
+  const pip = (reason: string): Detected => ({ manager: 'pip', reason, dir: projectDir });
+  // An explicit choice beats a lock file found on the way up (a monorepo root's poetry.lock).
+  if (requirementFiles.length > 0) return pip(`'${Inputs.RequirementsFile}' given`);
   for (const dir of searchDirs(projectDir, workspace)) {
     for (const manager of LOCK_MANAGERS) {
       const found = findLock(manager, [dir]);
@@ -86,8 +89,6 @@ export function detectManager(
         };
     }
   }
-  const pip = (reason: string): Detected => ({ manager: 'pip', reason, dir: projectDir });
-  if (requirementFiles.length > 0) return pip(`'${Inputs.RequirementsFile}' given`);
   if (projectFile(projectDir, 'requirements.txt')) return pip('requirements.txt found');
   const pyproject = projectFile(projectDir, 'pyproject.toml');
   if (pyproject && projectDependencies(readToml(pyproject)) !== undefined)

@@ -42,9 +42,7 @@ export interface PipInstall {
   venvPath: string;
   files: string[];
   cwd: string;
-  /** Run the base interpreter's pip with --python instead of the venv's own pip. */
-  basePython?: string;
-  /** Extra local wheels or requirement specifiers installed in the same run (pip's seed). */
+  /** pip options before the requirements (deploy mode's wheelhouse: --no-index --find-links). */
   extra?: string[];
   /** Requirement specifiers or `.[extras]` (pyproject.toml projects), installed in the same run. */
   specs?: string[];
@@ -52,7 +50,6 @@ export interface PipInstall {
 
 export function pipInstallCommand(install: PipInstall): { command: string; args: string[] } {
   const args = ['-m', 'pip'];
-  if (install.basePython) args.push('--python', venvPython(install.venvPath));
   // No byte-compiling of every module up front (2-3 s of a cold install): Python writes the
   // bytecode of what the project really imports when the Django phase and later steps import
   // it, and the post step caches the venv with those files.
@@ -60,7 +57,7 @@ export function pipInstallCommand(install: PipInstall): { command: string; args:
   args.push(...(install.extra ?? []));
   for (const file of install.files) args.push('-r', file);
   args.push(...(install.specs ?? []));
-  return { command: install.basePython ?? venvPython(install.venvPath), args };
+  return { command: venvPython(install.venvPath), args };
 }
 
 export async function pipInstallRequirements(install: PipInstall): Promise<void> {
@@ -93,7 +90,7 @@ export function projectDependencies(pyproject: Record<string, unknown>): string[
 }
 
 /**
- * What pip installs from a pyproject.toml: the project itself (`.[extras]`) when it declares a
+ * What pip installs from a pyproject.toml: the project itself (`-e .[extras]`) when it declares a
  * [build-system], else only its declared requirements (like poetry's --no-root): a Django site
  * in a flat layout is usually not an installable package.
  */
@@ -127,10 +124,14 @@ export function planPyprojectInstall(
   return { file, installProject, requirements, extras };
 }
 
-/** The pip arguments that install a pyproject.toml plan (run in the project directory). */
+/**
+ * The pip arguments that install a pyproject.toml plan (run in the project directory). The project
+ * itself is installed editable: the cached venv links to the checkout instead of holding a copy
+ * of its code that a later commit would leave stale (the key hashes pyproject.toml, not the code).
+ */
 export function pyprojectSpecs(plan: PyprojectInstall): string[] {
   if (!plan.installProject) return plan.requirements;
-  return [plan.extras.length ? `.[${plan.extras.join(',')}]` : '.'];
+  return ['-e', plan.extras.length ? `.[${plan.extras.join(',')}]` : '.'];
 }
 
 /**
