@@ -81,7 +81,7 @@ describe('installer: uv, end to end with the venv cache', () => {
     expect(cold.stdout).toMatch(/::group::uv pip install -r requirements\.txt/);
     expect(cold.stdout).not.toMatch(/::group::pip install/);
     expect(cold.summary).toMatch(/pip \(installer: uv\), cache miss/);
-    expect(cold.outputs['django-version']).toBe('5.2.17');
+    expect(cold.outputs['django-version']).toMatch(/^5\.2\.\d+$/);
     expect(cold.post?.exitCode).toBe(0);
     expect(server.entries().map(e => e.key)).toEqual([coldKey]);
   });
