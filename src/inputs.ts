@@ -201,11 +201,59 @@ export function checkUnknownInputs(env: Env): void {
   }
 }
 
-function assertSafeText(name: string, value: string): void {
-  if (value.includes('\0')) throw new ActionError(`Input '${name}' contains a NUL character.`);
+/** Inputs documented as lists: new lines (and tabs) may separate their items, nothing else. */
+const LIST_INPUTS: ReadonlySet<string> = new Set<string>([
+  Inputs.RequirementsFile,
+  Inputs.CacheDependencyPath,
+  Inputs.AptPackages,
+  Inputs.DependencyGroups,
+  Inputs.OracleInstantClientComponents,
+  Inputs.OracleInstantClientSha256
+]);
+
+/** C0 and C1 control characters, DEL and the Unicode line and paragraph separators. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function describeControl(char: string): string {
+  const names: Record<string, string> = {
+    '\n': 'a new line',
+    '\r': 'a carriage return',
+    '\t': 'a tab',
+    '\0': 'a NUL character'
+  };
+  return (
+    names[char] ??
+    `the control character U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+  );
+}
+
+/**
+ * A value must be one line without control characters: a new line in a path would start a new
+ * entry wherever it is written one per line (GITHUB_PATH). `list` allows the separators of a
+ * list input (each item is checked again by controlItem).
+ */
+function assertSafeText(name: string, value: string, list = false): void {
+  const text = list ? value.replace(/\r?\n|\t/g, ' ') : value;
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) {
+    throw new ActionError(
+      `Input '${name}' contains ${describeControl(control[0])}: give ${list ? 'one item per line, without other control characters' : 'a single line without control characters'}.`
+    );
+  }
   if (value.length > 4096) {
     throw new ActionError(`Input '${name}' is ${value.length} characters long; the limit is 4096.`);
   }
+}
+
+/** One item of a list input (a path per line): no control character, not even a tab. */
+function checkListItem(name: string, item: string): string {
+  const control = CONTROL_CHARACTER.exec(item);
+  if (control) {
+    throw new ActionError(
+      `Input '${name}' has an item with ${describeControl(control[0])} ('${item.replace(CONTROL_CHARACTER, '?')}'): give one item per line.`
+    );
+  }
+  return item;
 }
 
 /**
@@ -294,7 +342,8 @@ const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export function readInputs(env: Env = process.env): ActionInputs {
   checkUnknownInputs(env);
   const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
-  for (const name of KNOWN_INPUTS) assertSafeText(name, readRaw(env, name as Inputs));
+  for (const name of KNOWN_INPUTS)
+    assertSafeText(name, readRaw(env, name as Inputs), LIST_INPUTS.has(name));
 
   const workingDirectory = resolvePathInput(
     Inputs.WorkingDirectory,
@@ -412,7 +461,9 @@ export function readInputs(env: Env = process.env): ActionInputs {
     ),
     venvPath: inProject(Inputs.VenvPath, readRaw(env, Inputs.VenvPath) || '.venv', true),
     cache: parseBoolean(Inputs.Cache, readRaw(env, Inputs.Cache), true),
-    cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)),
+    cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)).map(pattern =>
+      checkListItem(Inputs.CacheDependencyPath, pattern)
+    ),
     cacheSuffix,
     settingsModule,
     ...parseMigrate(readRaw(env, Inputs.Migrate)),

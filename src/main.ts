@@ -32,7 +32,7 @@ import {
   oracleEnvironment,
   type OracleInstallResult
 } from './oslibs/oracle/install.js';
-import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
+import { exportEnvironment, exportVariable, setOutputs, type OutputValues } from './outputs.js';
 import { Phases } from './phases.js';
 import { detectPlatform, type Platform } from './platform.js';
 import { prependLibraryPath } from './library-path.js';
@@ -455,7 +455,7 @@ export async function run(): Promise<void> {
     if (inputs.updateEnvironment) {
       exportEnvironment(venv.venvPath, report.settings_module);
       for (const [name, value] of Object.entries({ ...pythonEnv, ...oracleEnv }))
-        core.exportVariable(name, value);
+        exportVariable(name, String(value));
     }
   } catch (error) {
     setOutputs(outputs);

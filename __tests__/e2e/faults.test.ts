@@ -70,6 +70,10 @@ describe('hostile inputs reach no shell and no command-line option', () => {
     [{ 'settings-module': 'mysite.settings`id`' }, /'settings-module'/],
     [{ 'python-version': '3.11\nid' }, /'python-version'/],
     [{ 'python-version': '3.11; touch /tmp/pwned' }, /'python-version'/],
+    [{ 'venv-path': '.venv\n/tmp/evil' }, /'venv-path' contains a new line/],
+    [{ 'requirements-file': 'requirements.txt\n\u001b[2Jx.txt' }, /'requirements-file'.*U\+001B/],
+    [{ 'apt-packages': 'python3-dj.+' }, /apt knows no package named exactly 'python3-dj\.\+'/],
+    [{ 'apt-packages': 'postgresql-' }, /'apt-packages'.*remove postgresql/],
     [{ 'working-directory': '../../..' }, /'working-directory'.*outside the workspace/],
     [{ 'venv-path': '../../../tmp/evil venv' }, /'venv-path'.*outside the workspace/],
     [{ 'cache-suffix': 'x,y' }, /'cache-suffix'/],
@@ -105,6 +109,7 @@ describe('hostile inputs reach no shell and no command-line option', () => {
       expect(existsSync('/tmp/pwned')).toBe(false);
       expect(`${result.stdout}${result.stderr}`).not.toMatch(/\n\s+at .*\.js:\d+:\d+/);
       expect(annotations(result, 'error')).toHaveLength(1);
+      expect(result.addedPath).toEqual([]);
     }
   );
 });
