@@ -72,7 +72,6 @@ describe('hostile inputs reach no shell and no command-line option', () => {
     [{ 'python-version': '3.11; touch /tmp/pwned' }, /'python-version'/],
     [{ 'venv-path': '.venv\n/tmp/evil' }, /'venv-path' contains a new line/],
     [{ 'requirements-file': 'requirements.txt\n\u001b[2Jx.txt' }, /'requirements-file'.*U\+001B/],
-    [{ 'apt-packages': 'python3-dj.+' }, /apt knows no package named exactly 'python3-dj\.\+'/],
     [{ 'apt-packages': 'postgresql-' }, /'apt-packages'.*remove postgresql/],
     [{ 'working-directory': '../../..' }, /'working-directory'.*outside the workspace/],
     [{ 'venv-path': '../../../tmp/evil venv' }, /'venv-path'.*outside the workspace/],
