@@ -12,6 +12,7 @@ import {
 import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';
+import { displayUrl } from './url.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
 import {
@@ -141,7 +142,9 @@ type Env = Record<string, string | undefined>;
 function readUrl(env: Env, name: Inputs, what: string): string {
   const value = readRaw(env, name);
   if (value !== '' && !OPTIONAL_URL.test(value)) {
-    throw new ActionError(`Input '${name}' must be an http(s) URL${what} (got '${value}').`);
+    throw new ActionError(
+      `Input '${name}' must be an http(s) URL${what} (got '${displayUrl(value)}').`
+    );
   }
   return value;
 }

@@ -42,6 +42,7 @@ import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { preflight } from './preflight.js';
 import { writeSummary, type SummaryDetails, type SummaryFailure } from './summary.js';
+import { urlSecrets } from './url.js';
 import { exportRequirements } from './venv/managers/export.js';
 import { describeChanges } from './venv/bump.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
@@ -301,6 +302,8 @@ export async function run(): Promise<void> {
     const given = readInputs();
     if (given.token) core.setSecret(given.token);
     configureCommandTimeout(given.commandTimeoutMinutes);
+    for (const mirror of [given.pythonMirror, given.oracleMirror])
+      for (const secret of urlSecrets(mirror)) core.setSecret(secret);
     // Before anything is built: a wrong working-directory must not leave a venv behind (deploy
     // mode runs from the unpacked artifact instead).
     if (!given.fromArtifact) assertProjectDir(given.workingDirectory, given.workspace);

@@ -24,11 +24,11 @@ import {
   toolCacheVersions,
   type PythonInstall
 } from './find.js';
+import { displayUrl } from '../url.js';
 import {
   archiveUrl,
   authorizationFor,
   describeNoRelease,
-  displayUrl,
   fetchManifest,
   manifestUrl,
   pickRelease,
