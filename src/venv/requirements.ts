@@ -33,16 +33,30 @@ export function resolveRequirementFiles(inputFiles: string[], projectDir: string
   return existsSync(fallback) ? [fallback] : [];
 }
 
-/** The files plus every file they include, each once, in discovery order. */
-export function withIncludes(files: string[]): string[] {
+/**
+ * The files plus every file they include, each once, in discovery order. An include loop (a file
+ * that includes itself, directly or through others) fails here, naming the files: pip would follow
+ * it until Python's RecursionError.
+ */
+export function withIncludes(files: string[], root = process.cwd()): string[] {
   const seen = new Set<string>();
+  const stack: string[] = [];
   const visit = (file: string): void => {
+    const looped = stack.indexOf(file);
+    if (looped !== -1) {
+      const chain = [...stack.slice(looped), file].map(f => path.relative(root, f) || f);
+      throw new ActionError(
+        `The requirements files include each other in a loop: ${chain.join(' -> ')}. pip would follow the -r / -c lines forever; remove one of them.`
+      );
+    }
     if (seen.has(file) || !existsSync(file)) return;
     seen.add(file);
+    stack.push(file);
     for (const include of parseIncludes(readFileSync(file, 'utf8'))) {
       if (/^[a-z]+:\/\//i.test(include)) continue;
       visit(path.resolve(path.dirname(file), include));
     }
+    stack.pop();
   };
   files.forEach(visit);
   return [...seen];
