@@ -13,6 +13,7 @@ import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migrati
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';
 import { displayUrl } from './url.js';
+import { CONTROL_CHARACTER, describeControl } from './control-characters.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
 import {
@@ -213,22 +214,6 @@ const LIST_INPUTS: ReadonlySet<string> = new Set<string>([
   Inputs.OracleInstantClientComponents,
   Inputs.OracleInstantClientSha256
 ]);
-
-/** C0 and C1 control characters, DEL and the Unicode line and paragraph separators. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-function describeControl(char: string): string {
-  const names: Record<string, string> = {
-    '\n': 'a new line',
-    '\r': 'a carriage return',
-    '\t': 'a tab',
-    '\0': 'a NUL character'
-  };
-  return (
-    names[char] ??
-    `the control character U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
-  );
-}
 
 /**
  * A value must be one line without control characters: a new line in a path would start a new

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { Outputs } from './constants.js';
+import { CONTROL_CHARACTER } from './control-characters.js';
 import { ActionError } from './errors.js';
 
 export type OutputValues = Partial<Record<Outputs, string | number | boolean>>;
@@ -21,7 +22,7 @@ export function setOutputs(values: OutputValues): void {
  * too, since no path or module name the action exports has a reason to hold one.
  */
 export function checkFileCommandValue(what: string, value: string): string {
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
+  if (CONTROL_CHARACTER.test(value)) {
     throw new ActionError(
       `Refusing to export ${what}: its value contains a line break or another control character (${JSON.stringify(value)}).`
     );

@@ -29,3 +29,27 @@ export function urlSecrets(url: string): string[] {
   if (query) secrets.add(query);
   return [...secrets];
 }
+
+/**
+ * What to request for a URL that may carry `user:password@`: the URL without it (HTTP clients
+ * would log it, and @actions/http-client does not send it) and a Basic `Authorization` value.
+ * The query string stays: a signed URL needs it.
+ */
+export function requestFor(url: string): { url: string; authorization?: string } {
+  const userinfo = USERINFO.exec(url)?.[2];
+  if (!userinfo) return { url };
+  const colon = userinfo.indexOf(':');
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon));
+  const password = colon === -1 ? '' : decode(userinfo.slice(colon + 1));
+  return {
+    url: url.replace(USERINFO, '$1'),
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  };
+}

@@ -1,5 +1,5 @@
 // One helper strips credentials from every URL the action logs, stores or caches.
-import { displayUrl, urlSecrets } from '../../src/url.js';
+import { displayUrl, requestFor, urlSecrets } from '../../src/url.js';
 import { ActionError } from '../../src/errors.js';
 import { readInputs } from '../../src/inputs.js';
 import { oracleCacheKey } from '../../src/oslibs/oracle/install.js';
@@ -30,6 +30,18 @@ describe('urlSecrets', () => {
     ]);
     expect(urlSecrets('https://mirror.example.com/x.zip')).toEqual([]);
     expect(urlSecrets('')).toEqual([]);
+  });
+});
+
+describe('requestFor', () => {
+  it('moves user:password into a Basic Authorization value, keeping the query', () => {
+    expect(requestFor('https://deploy:p%40ss@mirror.example.com/x.zip?sig=1')).toEqual({
+      url: 'https://mirror.example.com/x.zip?sig=1',
+      authorization: `Basic ${Buffer.from('deploy:p@ss').toString('base64')}`
+    });
+    expect(requestFor('https://mirror.example.com/x.zip')).toEqual({
+      url: 'https://mirror.example.com/x.zip'
+    });
   });
 });
 

@@ -21,6 +21,7 @@ export interface RunOptions {
   actionDir?: string;
   timeoutMs?: number;
   cancelWhen?: () => boolean;
+  cancelPostWhen?: () => boolean;
 }
 export interface StepResult {
   exitCode: number;

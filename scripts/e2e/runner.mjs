@@ -159,6 +159,7 @@ function cleanEnv(base) {
  * @property {string} [actionDir]  where action.yml and dist/ are (default: the repo)
  * @property {number} [timeoutMs]
  * @property {() => boolean} [cancelWhen]  polled during the main step; SIGTERM once it returns true
+ * @property {() => boolean} [cancelPostWhen]  polled during the post step; SIGTERM once it returns true
  */
 
 /** @param {RunOptions} options */
@@ -261,7 +262,13 @@ export async function runAction(options) {
     };
     for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value;
     const post = /** @type {any} */ (
-      await runScript(path.join(actionDir, action.runs.post), postEnv, options.workspace, timeoutMs)
+      await runScript(
+        path.join(actionDir, action.runs.post),
+        postEnv,
+        options.workspace,
+        timeoutMs,
+        options.cancelPostWhen
+      )
     );
     result.post = {
       ...post,

@@ -1,6 +1,7 @@
 // Restores the venv from the actions cache on an exact key match; service faults become warnings.
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
+import { cleanUpOnExit } from '../cleanup.js';
 import { errorMessage } from '../errors.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
 import { matchesKeyPrefix } from './key.js';
@@ -37,6 +38,7 @@ export async function restoreVenv(
   const shardDir = shardDirFor(venvPath);
   rmSync(venvPath, { recursive: true, force: true });
   removeShards(shardDir);
+  const dispose = cleanUpOnExit(() => removeShards(shardDir));
   try {
     const cache = await cacheClient();
     const matched = await cache.restoreCache(
@@ -69,5 +71,6 @@ export async function restoreVenv(
     return { status: 'error', durationMs: Date.now() - started, message };
   } finally {
     removeShards(shardDir);
+    dispose();
   }
 }

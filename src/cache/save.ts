@@ -1,6 +1,7 @@
 // Saves to the actions cache, each save confirmed by a lookup; a busy key or a failing service is
 // reported, never fatal.
 import * as core from '@actions/core';
+import { cleanUpOnExit } from '../cleanup.js';
 import { errorMessage } from '../errors.js';
 import { cacheClient } from './client.js';
 import { packVenv, removeShards, shardDirFor } from './shards.js';
@@ -91,11 +92,15 @@ export async function saveVenv(venvPath: string, key: string): Promise<SaveOutco
   const started = Date.now();
   const shardDir = shardDirFor(venvPath);
   let bytes = 0;
+  const dispose = cleanUpOnExit(() => removeShards(shardDir));
   const saved = await saveConfirmed([shardDir], key, {
     prepare: async () => {
       bytes = (await packVenv(venvPath, shardDir)).bytes;
     },
-    cleanup: () => removeShards(shardDir)
+    cleanup: () => {
+      removeShards(shardDir);
+      dispose();
+    }
   });
   const durationMs = Date.now() - started;
   if (saved.status === 'saved') return { status: 'saved', durationMs, bytes };

@@ -13,7 +13,7 @@ import {
   satisfies,
   type VersionSpec
 } from './spec.js';
-import { displayUrl } from '../url.js';
+import { displayUrl, requestFor } from '../url.js';
 
 export const MANIFEST_FILE = 'versions-manifest.json';
 export const DEFAULT_MANIFEST_URL = `https://raw.githubusercontent.com/actions/python-versions/main/${MANIFEST_FILE}`;
@@ -341,7 +341,12 @@ export async function fetchManifest(
   try {
     const file = path.join(dir, MANIFEST_FILE);
     try {
-      await tc.downloadTool(url, file, authorizationFor(url, token));
+      const request = requestFor(url);
+      await tc.downloadTool(
+        request.url,
+        file,
+        request.authorization ?? authorizationFor(request.url, token)
+      );
     } catch (error) {
       const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
       const what = status ? `HTTP ${status}` : `connection error: ${errorMessage(error)}`;

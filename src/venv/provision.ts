@@ -5,6 +5,7 @@ import path from 'node:path';
 import { globDependencyFiles } from '../cache/dependency-files.js';
 import { buildCacheKey, cacheKeyPrefix } from '../cache/key.js';
 import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
+import { removeShards, shardDirFor } from '../cache/shards.js';
 import { Inputs } from '../constants.js';
 import type { ActionInputs } from '../inputs.js';
 import type { Platform } from '../platform.js';
@@ -98,6 +99,8 @@ export async function provisionVenv(
   /** Deploy mode: install from this wheelhouse only, keyed by its content hash. */
   wheelhouse?: { dir: string; dependencyHash: string }
 ): Promise<ProvisionResult> {
+  // Shards a killed run left next to the venv (a persistent workspace keeps them).
+  removeShards(shardDirFor(inputs.venvPath));
   const source = resolveDependencySource({
     choice: inputs.packageManager,
     projectDir: inputs.workingDirectory,

@@ -19,10 +19,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { cacheClient, cacheServiceAvailable, toolCacheClient } from '../../cache/client.js';
 import { saveConfirmed } from '../../cache/save.js';
+import { cleanUpOnExit } from '../../cleanup.js';
 import { ActionError, errorMessage } from '../../errors.js';
 import { execCommand } from '../../exec.js';
 import { prependLibraryPath } from '../../library-path.js';
-import { displayUrl } from '../../url.js';
+import { displayUrl, requestFor } from '../../url.js';
 import type { Platform } from '../../platform.js';
 import {
   aptAvailable,
@@ -234,7 +235,8 @@ async function download(d: OracleDownload, dir: string, mirror?: string): Promis
   const shown = displayUrl(d.url);
   core.info(`Downloading ${shown}`);
   try {
-    await (await toolCacheClient()).downloadTool(d.url, file);
+    const request = requestFor(d.url);
+    await (await toolCacheClient()).downloadTool(request.url, file, request.authorization);
   } catch (error) {
     rmSync(file, { force: true });
     const { HTTPError } = await toolCacheClient();
@@ -312,6 +314,7 @@ async function unpackInto(
   exec: ExecFn
 ): Promise<void> {
   const staging = mkdtempSync(path.join(path.dirname(installDir), `.${arch}-staging-`));
+  const dispose = cleanUpOnExit(() => rmSync(staging, { recursive: true, force: true }));
   try {
     for (const { file } of fetched) await unzip(exec, file, topDir, staging);
     const unpacked = path.join(staging, topDir);
@@ -334,6 +337,7 @@ async function unpackInto(
     writeFileSync(`${installDir}.complete`, '');
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    dispose();
   }
 }
 
