@@ -137,11 +137,12 @@ async function zstdAvailable(): Promise<boolean> {
 
 /** Packs the venv (its marker kept aside in the manifest) into `shardDir`. */
 export async function packVenv(venvPath: string, shardDir: string): Promise<ShardManifest> {
+  // A command first: it installs the cancel handler that runs the clean-up (cleanup.ts).
+  const compression = (await zstdAvailable()) ? 'zstd' : 'none';
   removeShards(shardDir);
   mkdirSync(shardDir, { recursive: true });
   const marker = readFileSync(path.join(venvPath, VENV_MARKER), 'utf8');
   const tree = readTree(venvPath);
-  const compression = (await zstdAvailable()) ? 'zstd' : 'none';
   const plan = planShards(tree, SHARD_COUNT);
   const groups = plan.shards;
   const shards = await settleAll(
