@@ -5,27 +5,39 @@ Protocol (run with the project's venv Python, cwd = the project directory):
     python driver.py --project-dir DIR --manage-py manage.py --result RESULT.json
         [--settings MODULE] [--migrate] [--database ALIAS] [--collectstatic]
         [--check none|system|deploy] [--check-fail-level ERROR|WARNING] [--check-migrations]
+        [--migrate-plan] [--migration-lint none|warn|error] [--lock-timeout S]
+        [--statement-timeout S] [--expect-django VERSION] [--expect-settings MODULE]
 
 The project's own manage.py runs as __main__ (so its .env loading, settings choice and
 sys.path changes happen as with `python manage.py migrate`); the driver takes over where it
 calls django.core.management.execute_from_command_line (or ManagementUtility.execute), then
 does django.setup() once and, in order: reads the settings facts, runs the system checks,
 looks for model changes lacking migrations, migrates --database, collects static files.
+--migrate and --migrate-plan first review the pending migrations (migration_review.py beside
+this file: the SQL of each on this database, lint findings; --migration-lint error fails before
+anything is applied); --migrate-plan stops there. --expect-* (deploying an artifact) fail before
+any phase when this runner's Django or settings module differ from the build's.
 
 The result JSON is written to --result (stdout belongs to the project), even on SystemExit:
     success, exit 0: {"ok": true, "django_version", "settings_module", "static_root",
         "static_url", "wsgi_application", "asgi_application",
         "databases": {alias: {engine, name, host, port, user}}, "secrets": [db passwords],
         "checks": [{id, level, msg, hint, obj}], "missing_migrations": {app: [ops]} | null,
-        "migrations": {"planned": ["app.name"], "applied": [...]} | null,
+        "migrations": {"planned": ["app.name"], "applied": [...],
+            "database": {alias, vendor, engine, name, host, port}} | null,
+        "migration_plan": [{label, app, name, file, atomic, sql, sql_error, operations,
+            findings: [{rule, message, fix, operation, line, allowed, allow_reason}],
+            lint_error}] | null,
+        "lint": {"level", "findings", "allowed"} | null,
+        "timeouts": {"lock_timeout", "statement_timeout", "applied"} | null,
         "static": {"copied", "unmodified", "post_processed", "total"} | null,
         "timings": {"setup", "check", "check_migrations", "migrate", "collectstatic": secs}}
     failure, exit 2: the same keys as far as known, "ok": false and
         "error": {"code", "message", "detail": {...}, "traceback": str | null}
     codes: manage_py_missing, django_missing, manage_py_failed, manage_py_no_django,
         settings_import, improperly_configured, check_failed, missing_migrations,
-        database_unreachable, migration_failed, static_root_unset, collectstatic_failed,
-        unexpected.
+        database_unreachable, migration_failed, migration_lint, migration_timeout,
+        artifact_mismatch, static_root_unset, collectstatic_failed, unexpected.
 Database passwords are listed in "secrets" and redacted from the free text (the error, the check
 messages), never from structured values such as paths: the action masks them in the log.
 Stdlib only; Python 3.8+, Django 3.2+.
@@ -35,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import runpy
@@ -79,13 +92,35 @@ def parse_args(argv):
         "--check-fail-level", type=str.upper, choices=sorted(LEVEL_NUMBERS), default="ERROR"
     )
     parser.add_argument("--check-migrations", action="store_true")
+    add_review_args(parser)
     return parser.parse_args(argv)
+
+
+def add_review_args(parser):
+    """The migration review and the deploy-from-artifact expectations."""
+    parser.add_argument("--migrate-plan", action="store_true")
+    parser.add_argument("--migration-lint", choices=["none", "warn", "error"], default="warn")
+    parser.add_argument("--lock-timeout", type=float, default=0)
+    parser.add_argument("--statement-timeout", type=float, default=0)
+    parser.add_argument("--expect-django", default="")
+    parser.add_argument("--expect-settings", default="")
+
+
+def load_review_module():
+    """migration_review.py beside this file, under a name no project module can shadow."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration_review.py")
+    spec = importlib.util.spec_from_file_location("_setup_django_migration_review", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def manage_py_argv(opts, manage_py):
     """The sys.argv manage.py sees: the command `python manage.py ...` would be run with."""
     if opts.migrate:
         return [manage_py, "migrate", "--noinput"]
+    if opts.migrate_plan:
+        return [manage_py, "migrate", "--plan"]
     if opts.collectstatic:
         return [manage_py, "collectstatic", "--noinput"]
     return [manage_py, "check"] + (["--deploy"] if opts.check == "deploy" else [])
@@ -108,6 +143,9 @@ def new_report():
         "checks": [],
         "missing_migrations": None,
         "migrations": None,
+        "migration_plan": None,
+        "lint": None,
+        "timeouts": None,
         "static": None,
         "timings": {},
     }
@@ -152,6 +190,12 @@ def redact_free_text(report, secrets):
         dict(entry, msg=redact(entry.get("msg"), secrets), hint=redact(entry.get("hint"), secrets))
         for entry in public.get("checks") or []
     ]
+    if public.get("migration_plan"):
+        # The SQL is printed (migrate: plan); the labels and files are names.
+        public["migration_plan"] = [
+            dict(entry, sql=redact(entry.get("sql"), secrets)) if isinstance(entry, dict) else entry
+            for entry in public["migration_plan"]
+        ]
     return public
 
 
@@ -493,6 +537,19 @@ def database_summary(config):
     }
 
 
+def database_identity(alias, connection):
+    """Which database migrate ran against, from the live connection (never the password)."""
+    summary = database_summary(connection.settings_dict)
+    return {
+        "alias": alias,
+        "vendor": connection.vendor,
+        "engine": summary["engine"],
+        "name": summary["name"],
+        "host": summary["host"],
+        "port": summary["port"],
+    }
+
+
 def database_secrets(databases):
     secrets = []
     for config in databases.values():
@@ -706,19 +763,82 @@ class ApplyRecorder:
 
 def run_migrations(ctx):
     from django.core.management import call_command
+    from django.db import connections
 
     alias = ctx.opts.database
-    connection = connect(ctx, alias)
-    migrations = {"planned": plan_migrations(connection), "applied": []}
+    review = load_review_module()
+    connection = connect(ctx, alias)  # the alias is checked and the database reachable first
+    ctx.report["timeouts"] = {
+        "lock_timeout": ctx.opts.lock_timeout,
+        "statement_timeout": ctx.opts.statement_timeout,
+        "applied": review.apply_session_timeouts(
+            connection, ctx.opts.lock_timeout, ctx.opts.statement_timeout
+        ),
+    }
+    migrations = {
+        "planned": plan_migrations(connection),
+        "applied": [],
+        "database": database_identity(alias, connection),
+    }
     ctx.report["migrations"] = migrations
+    review_migrations(ctx, review, connection)
+    if not ctx.opts.migrate:
+        return  # --migrate-plan: shown, nothing applied
     with ApplyRecorder(migrations["applied"]) as recorder:
         try:
             call_command("migrate", database=alias, interactive=False, verbosity=0)
         except Exception as exc:
-            raise migration_failure(exc, recorder.current, ctx)
+            raise migration_failure(exc, recorder.current, ctx, review)
 
 
-def migration_failure(exc, current, ctx):
+def review_migrations(ctx, review, connection):
+    """The plan with its SQL and lint findings; at --migration-lint error a finding stops here."""
+    level = ctx.opts.migration_lint
+    entries = review.review_plan(connection, ctx.project_dir, level)
+    ctx.report["migration_plan"] = entries
+    if level == "none":
+        return
+    count = review.count_findings(entries)
+    allowed = sum(1 for e in entries for f in e["findings"] if f["allowed"])
+    ctx.report["lint"] = {"level": level, "findings": count, "allowed": allowed}
+    if level != "error" or count == 0:
+        return
+    listed = "; ".join(
+        "%s (%s at %s:%s)" % (e["label"], f["rule"], e["file"], f["line"])
+        for e in entries
+        for f in e["findings"]
+        if not f["allowed"] and not f["external"]
+    )
+    raise Failure(
+        "migration_lint",
+        "migration-lint is error and %d operation(s) of the pending migrations break the release "
+        "still serving traffic: %s. Nothing was migrated. Follow the safe pattern each annotation "
+        "names, or opt out in the migration file with a comment such as "
+        "`# setup-django: allow <rule> -- <reason>`." % (count, listed),
+        {"findings": count},
+    )
+
+
+def migration_failure(exc, current, ctx, review=None):
+    planned = {e["label"]: e for e in ctx.report.get("migration_plan") or []}
+    applied = (ctx.report.get("migrations") or {}).get("applied") or []
+    if review is not None and current:
+        atomic = planned.get(current, {}).get("atomic", True)
+        message = review.timeout_failure(
+            exc,
+            current,
+            atomic,
+            ctx.opts.lock_timeout,
+            ctx.opts.statement_timeout,
+            len(applied),
+        )
+        if message:
+            return Failure(
+                "migration_timeout",
+                message,
+                {"migration": current, "database": ctx.opts.database, "exception": describe(exc)},
+                format_traceback(exc),
+            )
     frame = project_frame(exc, ctx.project_dir)
     where = "migration %s" % current if current else "migrate (before any migration ran)"
     cause = sentence(describe(exc) + location_suffix(frame))
@@ -734,6 +854,29 @@ def migration_failure(exc, current, ctx):
         },
         format_traceback(exc),
     )
+
+
+def check_expected(ctx):
+    """Deploying an artifact: this runner's Django and settings module must be the build's."""
+    report, opts = ctx.report, ctx.opts
+    mismatches = []
+    if opts.expect_django and report["django_version"] != opts.expect_django:
+        mismatches.append(
+            "Django %s here, %s in the build" % (report["django_version"], opts.expect_django)
+        )
+    if opts.expect_settings and report["settings_module"] != opts.expect_settings:
+        mismatches.append(
+            "settings module %s here, %s in the build (set the settings-module input to "
+            "deploy with %s deliberately)"
+            % (report["settings_module"], opts.expect_settings, report["settings_module"])
+        )
+    if mismatches:
+        raise Failure(
+            "artifact_mismatch",
+            "The artifact does not match this runner: %s. Nothing was migrated."
+            % "; ".join(mismatches),
+            {"mismatches": mismatches},
+        )
 
 
 # --------------------------------------------------------------------------- collectstatic
@@ -805,9 +948,10 @@ def django_work(ctx, started):
     ctx.report["timings"]["setup"] = round(time.monotonic() - started, 3)
     opts = ctx.opts
     phases = [
+        ("expect", bool(opts.expect_django or opts.expect_settings), check_expected, "checks"),
         ("check", opts.check != "none", run_system_checks, "system checks"),
         ("check_migrations", opts.check_migrations, find_missing_migrations, "makemigrations"),
-        ("migrate", opts.migrate, run_migrations, "migrate"),
+        ("migrate", opts.migrate or opts.migrate_plan, run_migrations, "migrate"),
         ("collectstatic", opts.collectstatic, collect_static, "collectstatic"),
     ]
     for name, wanted, phase, doing in phases:
