@@ -12,6 +12,8 @@ import {
 import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';
+import { displayUrl } from './url.js';
+import { CONTROL_CHARACTER, describeControl } from './control-characters.js';
 import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
 import { parseVersionSpec } from './python/spec.js';
 import {
@@ -141,7 +143,9 @@ type Env = Record<string, string | undefined>;
 function readUrl(env: Env, name: Inputs, what: string): string {
   const value = readRaw(env, name);
   if (value !== '' && !OPTIONAL_URL.test(value)) {
-    throw new ActionError(`Input '${name}' must be an http(s) URL${what} (got '${value}').`);
+    throw new ActionError(
+      `Input '${name}' must be an http(s) URL${what} (got '${displayUrl(value)}').`
+    );
   }
   return value;
 }
@@ -201,11 +205,43 @@ export function checkUnknownInputs(env: Env): void {
   }
 }
 
-function assertSafeText(name: string, value: string): void {
-  if (value.includes('\0')) throw new ActionError(`Input '${name}' contains a NUL character.`);
+/** Inputs documented as lists: new lines (and tabs) may separate their items, nothing else. */
+const LIST_INPUTS: ReadonlySet<string> = new Set<string>([
+  Inputs.RequirementsFile,
+  Inputs.CacheDependencyPath,
+  Inputs.AptPackages,
+  Inputs.DependencyGroups,
+  Inputs.OracleInstantClientComponents,
+  Inputs.OracleInstantClientSha256
+]);
+
+/**
+ * A value must be one line without control characters: a new line in a path would start a new
+ * entry wherever it is written one per line (GITHUB_PATH). `list` allows the separators of a
+ * list input (each item is checked again by controlItem).
+ */
+function assertSafeText(name: string, value: string, list = false): void {
+  const text = list ? value.replace(/\r?\n|\t/g, ' ') : value;
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) {
+    throw new ActionError(
+      `Input '${name}' contains ${describeControl(control[0])}: give ${list ? 'one item per line, without other control characters' : 'a single line without control characters'}.`
+    );
+  }
   if (value.length > 4096) {
     throw new ActionError(`Input '${name}' is ${value.length} characters long; the limit is 4096.`);
   }
+}
+
+/** One item of a list input (a path per line): no control character, not even a tab. */
+function checkListItem(name: string, item: string): string {
+  const control = CONTROL_CHARACTER.exec(item);
+  if (control) {
+    throw new ActionError(
+      `Input '${name}' has an item with ${describeControl(control[0])} ('${item.replace(CONTROL_CHARACTER, '?')}'): give one item per line.`
+    );
+  }
+  return item;
 }
 
 /**
@@ -316,7 +352,8 @@ const SETTINGS_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export function readInputs(env: Env = process.env): ActionInputs {
   checkUnknownInputs(env);
   const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
-  for (const name of KNOWN_INPUTS) assertSafeText(name, readRaw(env, name as Inputs));
+  for (const name of KNOWN_INPUTS)
+    assertSafeText(name, readRaw(env, name as Inputs), LIST_INPUTS.has(name));
 
   const workingDirectory = resolvePathInput(
     Inputs.WorkingDirectory,
@@ -438,7 +475,9 @@ export function readInputs(env: Env = process.env): ActionInputs {
       workspace
     ),
     cache: parseBoolean(Inputs.Cache, readRaw(env, Inputs.Cache), true),
-    cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)),
+    cacheDependencyPath: parseList(readRaw(env, Inputs.CacheDependencyPath)).map(pattern =>
+      checkListItem(Inputs.CacheDependencyPath, pattern)
+    ),
     cacheSuffix,
     settingsModule,
     ...parseMigrate(readRaw(env, Inputs.Migrate)),

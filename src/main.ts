@@ -32,7 +32,7 @@ import {
   oracleEnvironment,
   type OracleInstallResult
 } from './oslibs/oracle/install.js';
-import { exportEnvironment, setOutputs, type OutputValues } from './outputs.js';
+import { exportEnvironment, exportVariable, setOutputs, type OutputValues } from './outputs.js';
 import { saveVenvContentsState } from './state.js';
 import { Phases } from './phases.js';
 import { detectPlatform, type Platform } from './platform.js';
@@ -43,6 +43,7 @@ import { parseVersionSpec, satisfies } from './python/spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { preflight } from './preflight.js';
 import { writeSummary, type SummaryDetails, type SummaryFailure } from './summary.js';
+import { urlSecrets } from './url.js';
 import { exportRequirements } from './venv/managers/export.js';
 import { describeChanges } from './venv/bump.js';
 import { provisionVenv, type ProvisionResult } from './venv/provision.js';
@@ -302,6 +303,8 @@ export async function run(): Promise<void> {
     const given = readInputs();
     if (given.token) core.setSecret(given.token);
     configureCommandTimeout(given.commandTimeoutMinutes);
+    for (const mirror of [given.pythonMirror, given.oracleMirror])
+      for (const secret of urlSecrets(mirror)) core.setSecret(secret);
     // Before anything is built: a wrong working-directory must not leave a venv behind (deploy
     // mode runs from the unpacked artifact instead).
     if (!given.fromArtifact) assertProjectDir(given.workingDirectory, given.workspace);
@@ -458,7 +461,7 @@ export async function run(): Promise<void> {
     if (inputs.updateEnvironment) {
       exportEnvironment(venv.venvPath, report.settings_module);
       for (const [name, value] of Object.entries({ ...pythonEnv, ...oracleEnv }))
-        core.exportVariable(name, value);
+        exportVariable(name, String(value));
     }
   } catch (error) {
     setOutputs(outputs);

@@ -163,6 +163,13 @@ describe('cache faults are warnings, and the run goes on', () => {
     server.setFaults({});
     expect(result.exitCode).toBe(0);
     expect(annotations(result, 'warning').join('\n')).toMatch(/restore|cache/i);
+    // The post step's save went through; only the lookup confirming it failed.
+    expect(server.entries().map(e => e.key)).toContain(result.outputs['cache-key']);
+    const post = [...annotations(result.post!, 'warning'), ...annotations(result.post!, 'error')];
+    expect(post.join('\n')).toMatch(
+      /Saved the virtualenv to the cache with key .*, but the lookup confirming the save failed/
+    );
+    expect(post.join('\n')).not.toMatch(/Saving the virtualenv to the cache failed/);
   });
 
   it('a corrupt download: the venv is rebuilt, nothing half-restored is used', async () => {

@@ -26,7 +26,30 @@ export function makeWorkspace(project: string, parent?: string): string {
     recursive: true,
     filter: source => !/(^|\/)(\.venv|staticfiles|__pycache__|db\.sqlite3)$/.test(source)
   });
+  commitAll(workspace);
   return workspace;
+}
+
+/** Makes `dir` a git checkout with everything in it committed, as actions/checkout leaves it. */
+export function commitAll(dir: string): void {
+  const git = (...args: string[]): void => {
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.com',
+        '-c',
+        'commit.gpgsign=false',
+        ...args
+      ],
+      { cwd: dir, stdio: 'ignore' }
+    );
+  };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'checkout');
 }
 
 /** Runs the bundled action like the runner, with pip's shared download cache (localPipEnv). */

@@ -89,6 +89,15 @@ let installedHere = false;
     );
   }, 55000);
 
+  it('takes a name that is an apt regex literally: python3-dj.+ installs nothing', async () => {
+    const { exec, aptGet } = recordingExec();
+    await expect(
+      installAptPackages(parseAptPackages('python3-dj.+'), platform, { exec })
+    ).rejects.toThrow(/apt knows no package named exactly 'python3-dj\.\+'/);
+    expect(aptGet().filter(c => / install /.test(c))).toEqual([]);
+    expect(await dpkgStatus('python3-django')).not.toBe('install ok installed');
+  }, 55000);
+
   it('rejects hostile tokens before anything runs', async () => {
     const { exec, commands } = recordingExec();
     for (const raw of ['-o foo', 'a;b', '$(id)', 'sl=1;id']) {

@@ -23,6 +23,17 @@ jest.setTimeout(90000);
 
 const settings = { DJANGO_SETTINGS_MODULE: 'mysite.settings' };
 const secret = 'SECRET_KEY=do-not-ship-this-3f9a';
+const credential = 'credential-do-not-ship-77c1';
+/** Files earlier steps write into a checkout (google-github-actions/auth, setup-node, ...). */
+const untracked = [
+  'gha-creds-3f9a1b2c.json',
+  '.npmrc',
+  '.pypirc',
+  'id_rsa',
+  'kubeconfig',
+  'polls/notes-untracked.py',
+  '.setup-django-cache/.venv/shard-0.tar.zst'
+];
 
 let work: string;
 let project: string;
@@ -76,10 +87,14 @@ beforeAll(async () => {
   // Names a shell or tar would trip over.
   write('docs/-rf', 'not an option\n');
   write('docs/notes with spaces.txt', 'kept\n');
+  // Collected static files are not committed, as in most projects.
+  write('.gitignore', 'staticfiles/\n');
   git('init', '-q');
   git('add', '-A', '--', ':!.venv');
   git('commit', '-q', '-m', 'initial');
   sha = git('rev-parse', 'HEAD');
+  // What earlier steps leave in a workspace, untracked: credentials above all.
+  for (const file of untracked) write(file, `${credential}\n`);
 
   built = await buildArtifact({
     projectDir: project,
@@ -157,6 +172,41 @@ describe('buildArtifact', () => {
     for (const pattern of banned) expect(entries.filter(e => pattern.test(e))).toEqual([]);
     const contents = execFileSync('tar', ['-xzOf', built.path], { maxBuffer: 1 << 30 });
     expect(contents.includes(Buffer.from('do-not-ship-this'))).toBe(false);
+  });
+
+  it('holds no untracked file: credentials and the action own working files stay out', () => {
+    for (const file of untracked) expect(entries).not.toContain(file);
+    expect(entries.filter(e => e.startsWith('.setup-django-cache'))).toEqual([]);
+    const contents = execFileSync('tar', ['-xzOf', built.path], { maxBuffer: 1 << 30 });
+    expect(contents.includes(Buffer.from(credential))).toBe(false);
+  });
+
+  it('lists what it holds in the manifest', () => {
+    const manifest = JSON.parse(
+      execFileSync('tar', ['-xzOf', built.path, `./${MANIFEST_FILE}`], { encoding: 'utf8' })
+    ) as { files: string[] };
+    expect(manifest.files).toEqual(entries.filter(e => e !== MANIFEST_FILE && e !== '').sort());
+  });
+
+  it('refuses to build outside a git checkout, saying how to fix it', async () => {
+    const plain = path.join(work, 'no-git');
+    cpSync(path.join(project, 'mysite'), path.join(plain, 'mysite'), { recursive: true });
+    writeFileSync(path.join(plain, 'requirements.txt'), 'django\n');
+    await expect(
+      buildArtifact({
+        projectDir: plain,
+        venvPython: python,
+        requirementFiles: ['requirements.txt'],
+        outDir: path.join(work, 'out-no-git'),
+        name: 'no-git',
+        format: 'tar.gz',
+        manifest: {},
+        env: { ...localPipEnv(), GIT_CEILING_DIRECTORIES: work }
+      })
+    ).rejects.toThrow(
+      /is not inside a git checkout\. Check the repository out with actions\/checkout/
+    );
+    expect(existsSync(path.join(work, 'out-no-git', 'no-git.tar.gz'))).toBe(false);
   });
 
   it('describes the build in setup-django-manifest.json', () => {

@@ -510,6 +510,24 @@ describe('failures', () => {
     expect(run.json.split(password)).toHaveLength(2); // only the one in secrets
   });
 
+  it('keeps structured values whole when the password is also a path segment', () => {
+    // A common password ("postgres", "app") that is also a folder above the project.
+    const segment = 'pgsecret';
+    const parent = path.join(mkdtempSync(path.join(work, 'segment-')), segment);
+    cpSync(example, parent, {
+      recursive: true,
+      filter: src => !['__pycache__', 'db.sqlite3', 'staticfiles'].includes(path.basename(src))
+    });
+    const run = runDriver(parent, ['--collectstatic', '--check', 'none'], {
+      env: { DATABASE_URL: `postgres://deployer:${segment}@127.0.0.1:1/shop` }
+    });
+    expect(run.result.ok).toBe(true);
+    expect(run.result.secrets).toEqual([segment]);
+    expect(run.result.static_root).toBe(path.join(parent, 'staticfiles'));
+    expect(run.result.static?.total).toBeGreaterThan(0);
+    expect(run.json).not.toContain('***');
+  });
+
   it('reports a database backend that cannot load as improperly configured', () => {
     const run = runDriver(copyProject(example), ['--migrate'], {
       env: { DATABASE_URL: `mysql://deployer:${password}@127.0.0.1:1/shop` }

@@ -126,7 +126,8 @@ describe('installOracleClient', () => {
       loaderConfigured: false,
       libaio: 'libaio1'
     });
-    expect(first.cacheSave?.key).toMatch(/^setup-django-oracle-23\.8\.0\.25\.04-x64-basic-/);
+    // actionsCache: false (the `cache: false` input): nothing for the post step to save.
+    expect(first.cacheSave).toBeUndefined();
     expect(existsSync(`${first.path}.complete`)).toBe(true);
     expect(lstatSync(path.join(first.path, 'libclntsh.so')).isSymbolicLink()).toBe(true);
     expect(existsSync(path.join(first.path, 'network', 'admin'))).toBe(true);
@@ -224,8 +225,14 @@ describe('installOracleClient with the actions cache', () => {
   it('restores a saved client into a fresh tool cache without downloading it', async () => {
     // The cache entry's version hashes the absolute path: both "runs" use the same tool cache path.
     const dirs = { toolCacheDir: path.join(base, 'toolcache'), tempDir: path.join(base, 'temp') };
-    const first = await installOracleClient(options(dirs, { actionsCache: true }));
+    // A mirror URL with credentials, as GHES mirrors are often given: they are never stored.
+    const mirror = `${server.url.replace('://', '://mirror-user:hunter2@')}/ok`;
+    const first = await installOracleClient(options(dirs, { actionsCache: true, mirror }));
     expect(first.source).toBe('download');
+    expect(first.cacheSave?.key).toMatch(/^setup-django-oracle-23\.8\.0\.25\.04-x64-basic-/);
+    const stored = readFileSync(path.join(first.path, '.setup-django-oracle.json'), 'utf8');
+    expect(stored).toContain(`${server.url}/ok/${ZIP}`);
+    expect(stored).not.toMatch(/hunter2|mirror-user/);
     expect(await saveOracleClient(first.cacheSave!)).toBe('saved');
     expect(cacheServer.entries()).toHaveLength(1);
 

@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { VENV_MARKER } from '../../src/constants.js';
 import {
+  checkMembers,
   packVenv,
+  parseListing,
   planShards,
   removeShards,
   shardDirFor,
@@ -145,12 +147,126 @@ describe('venv shards', () => {
     ]);
     writeFileSync(
       path.join(shardDir, 'manifest.json'),
-      JSON.stringify({ format: 1, compression: 'none', shards: ['shard-0.tar'], marker: '{}' })
+      JSON.stringify({
+        format: 1,
+        compression: 'none',
+        shards: ['shard-0.tar'],
+        skeleton: [],
+        marker: '{}'
+      })
     );
     const target = path.join(root, 'h', 'venv');
-    await unpackVenv(shardDir, target).catch(() => undefined);
+    await expect(unpackVenv(shardDir, target)).rejects.toThrow(/a member outside the venv/);
     expect(existsSync(path.join(root, 'escaped.txt'))).toBe(false);
     expect(existsSync(path.join(root, 'h', 'escaped.txt'))).toBe(false);
     expect(existsSync(absolute)).toBe(false);
+  });
+
+  it('refuses a symlink out of the venv that another shard writes through, before unpacking', async () => {
+    // A small shard creates `x -> <outside>`; a large one, unpacked at the same time, holds
+    // padding then `x/pwned.txt`: without the check, the file lands in <outside>.
+    const shardDir = path.join(root, 'race');
+    const outside = path.join(root, 'outside-dir');
+    mkdirSync(shardDir, { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    const src = path.join(root, 'race-src');
+    mkdirSync(path.join(src, 'a', 'x'), { recursive: true });
+    symlinkSync(outside, path.join(src, 'b-x'));
+    writeFileSync(path.join(src, 'a', 'padding.bin'), Buffer.alloc(8 * 1024 * 1024, 7));
+    writeFileSync(path.join(src, 'a', 'x', 'pwned.txt'), 'pwned');
+    // shard-0: the link as `x`; shard-1: padding first, then x/pwned.txt.
+    execFileSync('tar', [
+      '-cf',
+      path.join(shardDir, 'shard-0.tar'),
+      '-C',
+      src,
+      '--transform',
+      's,^b-x$,x,',
+      'b-x'
+    ]);
+    execFileSync('tar', [
+      '-cf',
+      path.join(shardDir, 'shard-1.tar'),
+      '-C',
+      path.join(src, 'a'),
+      'padding.bin',
+      'x/pwned.txt'
+    ]);
+    writeFileSync(
+      path.join(shardDir, 'manifest.json'),
+      JSON.stringify({
+        format: 1,
+        compression: 'none',
+        shards: ['shard-0.tar', 'shard-1.tar'],
+        skeleton: [],
+        marker: '{}'
+      })
+    );
+    const target = path.join(root, 'race-venv');
+    await expect(unpackVenv(shardDir, target)).rejects.toThrow(
+      `the cache entry holds a symbolic link pointing outside the venv ('x' -> '${outside}'); it is not unpacked`
+    );
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe('shard members', () => {
+  const listing = [
+    'drwxr-xr-x 0/0               0 2026-12-04 18:51 "bin/"',
+    'lrwxrwxrwx 0/0               0 2026-12-04 18:51 "bin/python" -> "/opt/hostedtoolcache/Python/3.12.3/x64/bin/python3.12"',
+    'lrwxrwxrwx 0/0               0 2026-12-04 18:51 "bin/python3" -> "python"',
+    'lrwxrwxrwx 0/0               0 2026-12-04 18:51 "lib64" -> "lib"',
+    '-rw-r--r-- 0/0               3 2026-12-04 18:51 "lib/we\\"ird -> name"',
+    '-rw-r--r-- 0/0               2 2026-12-04 18:51 "lib/new\\nline \\303\\251"',
+    'hrw-r--r-- 0/0               0 2026-12-04 18:51 "lib/hard" link to "lib/we\\"ird -> name"'
+  ].join('\n');
+
+  it('reads tar --list --verbose --quoting-style=c output', () => {
+    expect(parseListing(listing)).toEqual([
+      { type: 'd', name: 'bin' },
+      {
+        type: 'l',
+        name: 'bin/python',
+        link: '/opt/hostedtoolcache/Python/3.12.3/x64/bin/python3.12'
+      },
+      { type: 'l', name: 'bin/python3', link: 'python' },
+      { type: 'l', name: 'lib64', link: 'lib' },
+      { type: '-', name: 'lib/we"ird -> name' },
+      { type: '-', name: 'lib/new\nline é' },
+      { type: 'h', name: 'lib/hard', link: 'lib/we"ird -> name' }
+    ]);
+  });
+
+  it('accepts what a venv holds: interpreter links out of it, relative links inside', () => {
+    expect(() => checkMembers(parseListing(listing), ['lib'])).not.toThrow();
+  });
+
+  it.each([
+    [
+      [{ type: 'l', name: 'x', link: '/etc' }],
+      [],
+      /symbolic link pointing outside the venv \('x' -> '\/etc'\)/
+    ],
+    [[{ type: 'l', name: 'lib/x', link: '../../..' }], [], /pointing outside the venv/],
+    [
+      [
+        { type: 'l', name: 'bin/python', link: '/usr/bin' },
+        { type: '-', name: 'bin/python/x' }
+      ],
+      [],
+      /'bin\/python\/x' below the symbolic link 'bin\/python'/
+    ],
+    [
+      [{ type: 'l', name: 'lib', link: 'include' }],
+      ['lib/python3.11'],
+      /'lib\/python3.11' below the symbolic link 'lib'/
+    ],
+    [[{ type: 'l', name: 'lib', link: 'include' }], ['lib'], /symbolic link over the folder 'lib'/],
+    [[{ type: 'h', name: 'h', link: '/etc/shadow' }], [], /hard link to a file outside the venv/],
+    [[{ type: 'c', name: 'null' }], [], /device, pipe or other special file/],
+    [[{ type: '-', name: '../escape' }], [], /member outside the venv/]
+  ])('refuses %j', (members, skeleton, message) => {
+    expect(() => checkMembers(members, skeleton)).toThrow(message);
   });
 });

@@ -95,6 +95,10 @@ describe('parseAptPackages', () => {
     expect((error as Error).message).toContain(token.trim());
   });
 
+  it('rejects a trailing -, which apt-get reads as a removal', () => {
+    expect(() => parseAptPackages('postgresql-')).toThrow(/'postgresql-'.*remove postgresql/);
+  });
+
   it('rejects `-o foo` at its first token, so nothing can become an apt option', () => {
     expect(() => parseAptPackages('-o foo')).toThrow("invalid package name in '-o'");
   });
@@ -150,7 +154,9 @@ interface Call {
 }
 
 /** An exec that records calls and answers dpkg-query / apt-get / sudo as told. */
-function fakeExec(answers: { installed?: string; apt?: Partial<ExecResult>; sudo?: number } = {}) {
+function fakeExec(
+  answers: { installed?: string; apt?: Partial<ExecResult>; sudo?: number; known?: string[] } = {}
+) {
   const calls: Call[] = [];
   const exec = async (
     command: string,
@@ -161,6 +167,11 @@ function fakeExec(answers: { installed?: string; apt?: Partial<ExecResult>; sudo
     const base = { command, args, stdout: '', stderr: '', exitCode: 0, durationMs: 1 };
     if (command === 'dpkg-query') return { ...base, stdout: answers.installed ?? '', exitCode: 1 };
     if (command === 'sudo' && args[1] === 'true') return { ...base, exitCode: answers.sudo ?? 0 };
+    if (command === 'apt-cache') {
+      const prefix = args[args.length - 1];
+      const names = (answers.known ?? []).filter(n => n.startsWith(prefix));
+      return { ...base, stdout: names.map(n => `${n}\n`).join('') };
+    }
     if (args.includes('install')) return { ...base, ...answers.apt };
     return base;
   };
@@ -248,6 +259,35 @@ describe('installAptPackages', () => {
       })
     ).rejects.toThrow(/needs a Debian or Ubuntu runner with apt-get, but this runner is fedora 40/);
     expect(calls).toEqual([]);
+  });
+
+  it('never hands apt-get a name it would read as a regex (python3-dj.+)', async () => {
+    const { exec, calls } = fakeExec({ known: ['python3-django', 'python3-djangorestframework'] });
+    await expect(
+      installAptPackages([{ name: 'python3-dj.+' }], debian('12'), {
+        exec,
+        isRoot: true,
+        searchPath
+      })
+    ).rejects.toThrow(
+      /'apt-packages': apt knows no package named exactly 'python3-dj\.\+' on debian 12.*literally/
+    );
+    expect(calls.some(c => c.args.includes('install'))).toBe(false);
+  });
+
+  it('installs names with . and + that apt knows literally (g++, python3.11-venv)', async () => {
+    const { exec, calls } = fakeExec({ known: ['g++', 'g++-12', 'python3.11-venv'] });
+    const result = await installAptPackages(
+      [{ name: 'g++' }, { name: 'python3.11-venv', version: '3.11.2-6' }, { name: 'sl' }],
+      debian('12'),
+      { exec, isRoot: true, searchPath }
+    );
+    expect(result.installed).toEqual(['g++', 'python3.11-venv=3.11.2-6', 'sl']);
+    // Only the names apt could take as a pattern are looked up.
+    expect(calls.filter(c => c.command === 'apt-cache').map(c => c.args.at(-1))).toEqual([
+      'g++',
+      'python3.11-venv'
+    ]);
   });
 
   it('does nothing for an empty list', async () => {

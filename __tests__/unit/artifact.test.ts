@@ -40,13 +40,12 @@ describe('artifact name', () => {
 });
 
 describe('selectSourceFiles', () => {
-  it('keeps the source and leaves out what must not ship', () => {
-    const dir = tree({
+  it('keeps the tracked source and leaves out what must not ship, even when committed', () => {
+    const files = {
       'manage.py': '',
       'app/views.py': '',
       'app/__pycache__/views.cpython-312.pyc': '',
       'app/old.pyc': '',
-      '.git/HEAD': '',
       '.venv/pyvenv.cfg': '',
       '.venv/bin/python': '',
       'env311/pyvenv.cfg': '',
@@ -57,22 +56,30 @@ describe('selectSourceFiles', () => {
       '.env.example': 'SECRET=',
       'db.sqlite3': '',
       'db.sqlite3-journal': '',
-      'staticfiles/app.css': '',
+      '.setup-django-cache/.venv/shard-0.tar': '',
+      'sub/.setup-django-cache/x': '',
       'wheelhouse/old.whl': '',
       'docs/wheelhouse/kept.txt': '',
       '-dash.txt': ''
-    });
+    };
+    const dir = tree(files);
     symlinkSync('app/views.py', path.join(dir, 'link.py'));
-    expect(selectSourceFiles(dir)).toEqual([
+    const tracked = [...Object.keys(files), 'link.py', 'deleted.py', 'submodule'];
+    mkdirSync(path.join(dir, 'submodule'));
+    expect(selectSourceFiles(dir, tracked)).toEqual([
       '-dash.txt',
       '.env.example',
       'app/views.py',
       'docs/wheelhouse/kept.txt',
       'link.py',
-      'manage.py',
-      'staticfiles/app.css'
+      'manage.py'
     ]);
-    expect(selectSourceFiles(dir, [path.join(dir, 'app')])).not.toContain('app/views.py');
+    expect(selectSourceFiles(dir, tracked, [path.join(dir, 'app')])).not.toContain('app/views.py');
+  });
+
+  it('never takes a file git does not track', () => {
+    const dir = tree({ 'manage.py': '', 'gha-creds-1234.json': '{}', '.npmrc': '', id_rsa: '' });
+    expect(selectSourceFiles(dir, ['manage.py'])).toEqual(['manage.py']);
   });
 
   it('recognises .env files', () => {

@@ -170,6 +170,39 @@ describe('readInputs', () => {
     expect(() => readInputs(env({ 'cache-suffix': 'a b' }))).toThrow(/'cache-suffix'/);
   });
 
+  it.each([
+    ['venv-path', '.venv\n/tmp/evil', 'a new line'],
+    ['venv-path', '/opt/venv\r/tmp/evil', 'a carriage return'],
+    ['working-directory', 'app\u2028x', 'the control character U+2028'],
+    ['settings-module', 'mysite.settings\u001b[2J', 'the control character U+001B'],
+    ['artifact-name', 'build\tx', 'a tab'],
+    ['token', 'ghs_x\u0000', 'a NUL character']
+  ])('rejects %s holding a control character (%j)', (name, value, what) => {
+    expect(() => readInputs(env({ [name]: value }))).toThrow(
+      new RegExp(`Input '${name}' contains ${what.replace('+', '\\+')}`)
+    );
+  });
+
+  it('lets list inputs separate items by new lines, and checks each item', () => {
+    const inputs = readInputs(
+      env({
+        'apt-packages': 'libpq-dev\r\n\tgdal-bin\n',
+        'cache-dependency-path': 'requirements/*.txt\r\n!requirements/dev.txt\n'
+      })
+    );
+    expect(inputs.aptPackages.map(p => p.name)).toEqual(['libpq-dev', 'gdal-bin']);
+    expect(inputs.cacheDependencyPath).toEqual(['requirements/*.txt', '!requirements/dev.txt']);
+    expect(() => readInputs(env({ 'cache-dependency-path': 'a.txt\n\u001bb.txt' }))).toThrow(
+      /Input 'cache-dependency-path' contains the control character U\+001B/
+    );
+    expect(() => readInputs(env({ 'cache-dependency-path': 'a\tb.txt' }))).toThrow(
+      /Input 'cache-dependency-path' has an item with a tab/
+    );
+    expect(() => readInputs(env({ 'requirements-file': 'a.txt\nb\tc.txt' }))).toThrow(
+      /Input 'requirements-file' contains a tab/
+    );
+  });
+
   it('rejects very long values', () => {
     expect(() => readInputs(env({ 'cache-suffix': 'a'.repeat(5000) }))).toThrow(/limit is 4096/);
   });

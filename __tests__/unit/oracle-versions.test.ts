@@ -1,7 +1,7 @@
 // The Oracle Instant Client version table and its resolution: URLs, checksums, pins, mirrors,
 // components; and the zip entry checks that guard extraction.
 import { ActionError } from '../../src/errors.js';
-import { displayUrl, oracleCacheKey, oracleEnvironment } from '../../src/oslibs/oracle/install.js';
+import { oracleCacheKey, oracleEnvironment } from '../../src/oslibs/oracle/install.js';
 import {
   ORACLE_RELEASES,
   knownVersions,
@@ -216,15 +216,6 @@ describe('oracleCacheKey', () => {
       /^setup-django-oracle-23\.8\.0\.25\.04-x64-basic\+sdk-[0-9a-f]{16}$/
     );
     expect(oracleCacheKey(plain, 'x64')).not.toBe(oracleCacheKey(pinned, 'x64'));
-  });
-});
-
-describe('displayUrl', () => {
-  it('drops credentials a mirror URL carries', () => {
-    expect(displayUrl('https://user:s3cret@mirror.example.com/oracle/x.zip')).toBe(
-      'https://mirror.example.com/oracle/x.zip'
-    );
-    expect(displayUrl('http://127.0.0.1:8080/x.zip')).toBe('http://127.0.0.1:8080/x.zip');
   });
 });
 

@@ -27,12 +27,31 @@ describe('requirements files', () => {
   it('follows includes relative to the including file, once each', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'req-'));
     mkdirSync(path.join(dir, 'requirements'));
-    writeFileSync(path.join(dir, 'requirements', 'prod.txt'), '-r base.txt\ngunicorn\n');
-    writeFileSync(path.join(dir, 'requirements', 'base.txt'), '-r prod.txt\ndjango\n');
+    writeFileSync(path.join(dir, 'requirements', 'prod.txt'), '-r base.txt\n-r web.txt\n');
+    writeFileSync(path.join(dir, 'requirements', 'web.txt'), '-r base.txt\ngunicorn\n');
+    writeFileSync(path.join(dir, 'requirements', 'base.txt'), 'django\n');
     expect(withIncludes([path.join(dir, 'requirements', 'prod.txt')])).toEqual([
       path.join(dir, 'requirements', 'prod.txt'),
-      path.join(dir, 'requirements', 'base.txt')
+      path.join(dir, 'requirements', 'base.txt'),
+      path.join(dir, 'requirements', 'web.txt')
     ]);
+  });
+
+  it('names the files of an include loop instead of leaving pip to a RecursionError', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'req-'));
+    mkdirSync(path.join(dir, 'requirements'));
+    writeFileSync(path.join(dir, 'requirements', 'prod.txt'), '-r base.txt\ngunicorn\n');
+    writeFileSync(path.join(dir, 'requirements', 'base.txt'), '-r common.txt\n');
+    writeFileSync(path.join(dir, 'requirements', 'common.txt'), '-c prod.txt\ndjango\n');
+    expect(() =>
+      withIncludes([path.join(dir, 'requirements', 'prod.txt')], process.env, dir)
+    ).toThrow(
+      'The requirements files include each other in a loop: requirements/prod.txt -> requirements/base.txt -> requirements/common.txt -> requirements/prod.txt.'
+    );
+    writeFileSync(path.join(dir, 'self.txt'), '-r ./self.txt\n');
+    expect(() => withIncludes([path.join(dir, 'self.txt')], process.env, dir)).toThrow(
+      /in a loop: self.txt -> self.txt\./
+    );
   });
 
   it('defaults to requirements.txt and fails naming a missing file', () => {

@@ -38,7 +38,8 @@ The result JSON is written to --result (stdout belongs to the project), even on 
         settings_import, improperly_configured, check_failed, missing_migrations,
         database_unreachable, migration_failed, migration_lint, migration_timeout,
         artifact_mismatch, static_root_unset, collectstatic_failed, unexpected.
-Database passwords appear only in "secrets": they are scrubbed from every other string.
+Database passwords are listed in "secrets" and redacted from the free text (the error, the check
+messages), never from structured values such as paths: the action masks them in the log.
 Stdlib only; Python 3.8+, Django 3.2+.
 """
 
@@ -172,9 +173,35 @@ def redact(value, secrets):
     return value
 
 
+def redact_free_text(report, secrets):
+    """Redacts the secrets in what is printed as text (the error, the check messages) only.
+
+    Structured values (paths, names, counts) are kept as they are: a password that is also a
+    path segment ("postgres", "app") must not turn STATIC_ROOT into ".../***/staticfiles". The
+    action registers the secrets with the runner (add-mask), which masks them in the log.
+    """
+    public = dict(report)
+    if public.get("error"):
+        error = dict(public["error"])
+        for key in ("message", "detail", "traceback"):
+            error[key] = redact(error.get(key), secrets)
+        public["error"] = error
+    public["checks"] = [
+        dict(entry, msg=redact(entry.get("msg"), secrets), hint=redact(entry.get("hint"), secrets))
+        for entry in public.get("checks") or []
+    ]
+    if public.get("migration_plan"):
+        # The SQL is printed (migrate: plan); the labels and files are names.
+        public["migration_plan"] = [
+            dict(entry, sql=redact(entry.get("sql"), secrets)) if isinstance(entry, dict) else entry
+            for entry in public["migration_plan"]
+        ]
+    return public
+
+
 def write_report(path, report):
     secrets = sorted(set(report.get("secrets") or []), key=len, reverse=True)
-    public = redact({k: v for k, v in report.items() if k != "secrets"}, secrets)
+    public = redact_free_text({k: v for k, v in report.items() if k != "secrets"}, secrets)
     public["secrets"] = secrets
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)

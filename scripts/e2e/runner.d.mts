@@ -23,6 +23,7 @@ export interface RunOptions {
   cancelWhen?: () => boolean;
   /** A later step of the job: runs after the main step succeeded, before the post step. */
   betweenSteps?: (main: RunResult) => void | Promise<void>;
+  cancelPostWhen?: () => boolean;
 }
 export interface StepResult {
   exitCode: number;

@@ -160,6 +160,7 @@ function cleanEnv(base) {
  * @property {number} [timeoutMs]
  * @property {() => boolean} [cancelWhen]  polled during the main step; SIGTERM once it returns true
  * @property {(main: any) => void | Promise<void>} [betweenSteps]  a later step of the job: after a successful main step, before the post step
+ * @property {() => boolean} [cancelPostWhen]  polled during the post step; SIGTERM once it returns true
  */
 
 /** @param {RunOptions} options */
@@ -263,7 +264,13 @@ export async function runAction(options) {
     };
     for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value;
     const post = /** @type {any} */ (
-      await runScript(path.join(actionDir, action.runs.post), postEnv, options.workspace, timeoutMs)
+      await runScript(
+        path.join(actionDir, action.runs.post),
+        postEnv,
+        options.workspace,
+        timeoutMs,
+        options.cancelPostWhen
+      )
     );
     result.post = {
       ...post,

@@ -1,6 +1,7 @@
 // Restores the venv from the actions cache on an exact key match; service faults become warnings.
 import * as core from '@actions/core';
 import { rmSync } from 'node:fs';
+import { cleanUpOnExit } from '../cleanup.js';
 import { errorMessage } from '../errors.js';
 import { removeVenv } from '../venv/ownership.js';
 import { cacheClient, cacheServiceAvailable } from './client.js';
@@ -39,6 +40,7 @@ export async function restoreVenv(
   // Only a venv (or nothing) is replaced: a user's folder at venv-path fails the step here.
   removeVenv(venvPath);
   removeShards(shardDir);
+  const dispose = cleanUpOnExit(() => removeShards(shardDir));
   try {
     const cache = await cacheClient();
     const matched = await cache.restoreCache(
@@ -72,5 +74,6 @@ export async function restoreVenv(
     return { status: 'error', durationMs: Date.now() - started, message };
   } finally {
     removeShards(shardDir);
+    dispose();
   }
 }

@@ -137,11 +137,12 @@ async function zstdAvailable(): Promise<boolean> {
 
 /** Packs the venv (its marker kept aside in the manifest) into `shardDir`. */
 export async function packVenv(venvPath: string, shardDir: string): Promise<ShardManifest> {
+  // A command first: it installs the cancel handler that runs the clean-up (cleanup.ts).
+  const compression = (await zstdAvailable()) ? 'zstd' : 'none';
   removeShards(shardDir);
   mkdirSync(shardDir, { recursive: true });
   const marker = readFileSync(path.join(venvPath, VENV_MARKER), 'utf8');
   const tree = readTree(venvPath);
-  const compression = (await zstdAvailable()) ? 'zstd' : 'none';
   const plan = planShards(tree, SHARD_COUNT);
   const groups = plan.shards;
   const shards = await settleAll(
@@ -191,12 +192,140 @@ function readManifest(shardDir: string): ShardManifest {
   return manifest;
 }
 
+/** One member of a shard, as `tar --list --verbose` shows it. */
+export interface ShardMember {
+  /** `-` file, `d` directory, `l` symbolic link, `h` hard link; anything else is refused. */
+  type: string;
+  name: string;
+  /** The target of a link. */
+  link?: string;
+}
+
+/** A `--quoting-style=c` string: backslash escapes, octal for bytes outside ASCII. */
+function unquoteC(quoted: string): string {
+  const bytes = quoted.slice(1, -1).replace(/\\([0-7]{1,3}|.)/gs, (_, escape: string) => {
+    if (/^[0-7]/.test(escape)) return String.fromCharCode(Number.parseInt(escape, 8));
+    const named: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      v: '\v'
+    };
+    return named[escape] ?? escape;
+  });
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
+const LISTING_LINE = new RegExp(`^(\\S)\\S*\\s[^"]*?(${QUOTED})(?: (?:->|link to) (${QUOTED}))?$`);
+
+/** Parses `LC_ALL=C tar --list --verbose --quoting-style=c --numeric-owner` output. */
+export function parseListing(text: string): ShardMember[] {
+  return text
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(line => {
+      const match = LISTING_LINE.exec(line);
+      if (!match)
+        throw new ActionError(`the cache entry has a member tar cannot describe: ${line}`);
+      const name = unquoteC(match[2]).replace(/^\.\//, '').replace(/\/+$/, '');
+      return match[3]
+        ? { type: match[1], name, link: unquoteC(match[3]) }
+        : { type: match[1], name };
+    });
+}
+
+/** The venv's interpreter links, which point at the interpreter outside it by design. */
+const INTERPRETER_LINK = /^bin\/python[0-9.]*$/;
+
+function climbs(name: string): boolean {
+  return path.posix.isAbsolute(name) || name.split('/').includes('..');
+}
+
+/**
+ * Refuses an entry that could write outside the venv once its shards are unpacked side by side:
+ * a member named outside it, a symbolic link pointing outside it (other than the interpreter
+ * links in bin/), a hard link to anything but another member, a device or pipe, and any member
+ * or skeleton folder below a symbolic link (one tar could create `x -> /dir` while another
+ * writes `x/file` through it).
+ */
+export function checkMembers(members: ShardMember[], skeleton: string[]): void {
+  const refuse = (what: string): never => {
+    throw new ActionError(`the cache entry holds ${what}; it is not unpacked`);
+  };
+  const links = new Set<string>();
+  for (const member of members) {
+    if (climbs(member.name)) refuse(`a member outside the venv ('${member.name}')`);
+    if (!['-', 'd', 'l', 'h'].includes(member.type))
+      refuse(`a device, pipe or other special file ('${member.name}')`);
+    if (member.type === 'h' && (!member.link || climbs(member.link)))
+      refuse(`a hard link to a file outside the venv ('${member.name}' -> '${member.link}')`);
+    if (member.type === 'l') {
+      const target = member.link ?? '';
+      const resolved = path.posix.normalize(
+        path.posix.join(path.posix.dirname(member.name), target)
+      );
+      const outside =
+        path.posix.isAbsolute(target) || resolved === '..' || resolved.startsWith('../');
+      if (outside && !INTERPRETER_LINK.test(member.name))
+        refuse(`a symbolic link pointing outside the venv ('${member.name}' -> '${target}')`);
+      links.add(member.name);
+    }
+  }
+  const below = (name: string): string | undefined => {
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const ancestor = parts.slice(0, i).join('/');
+      if (links.has(ancestor)) return ancestor;
+    }
+    return undefined;
+  };
+  for (const name of [...members.map(m => m.name), ...skeleton]) {
+    const link = below(name);
+    if (link) refuse(`'${name}' below the symbolic link '${link}'`);
+  }
+  for (const dir of skeleton)
+    if (links.has(dir)) refuse(`a symbolic link over the folder '${dir}'`);
+  for (const member of members)
+    if (member.type === 'd' && links.has(member.name))
+      refuse(`a symbolic link over the folder '${member.name}'`);
+}
+
+async function listShard(
+  shardDir: string,
+  file: string,
+  manifest: ShardManifest
+): Promise<ShardMember[]> {
+  const args = [
+    '--list',
+    '--verbose',
+    '--quoting-style=c',
+    '--numeric-owner',
+    '-f',
+    path.join(shardDir, file)
+  ];
+  if (manifest.compression === 'zstd') args.push('--use-compress-program', 'zstd');
+  const result = await execCommand('tar', args, { env: { LC_ALL: 'C' } });
+  return parseListing(result.stdout);
+}
+
 /**
  * Unpacks the shards into `venvPath` side by side, then writes the marker: a venv cut short
- * (cancelled, disk full) never carries it. GNU tar skips members with `..` or a leading `/`.
+ * (cancelled, disk full) never carries it. Every shard is listed and checked (checkMembers)
+ * before any is unpacked.
  */
 export async function unpackVenv(shardDir: string, venvPath: string): Promise<ShardManifest> {
   const manifest = readManifest(shardDir);
+  const listings = await settleAll(
+    manifest.shards.map(file => listShard(shardDir, file, manifest))
+  );
+  checkMembers(
+    listings.flat(),
+    manifest.skeleton.map(d => d.replace(/^\.\//, '').replace(/\/+$/, ''))
+  );
   mkdirSync(venvPath, { recursive: true });
   for (const dir of manifest.skeleton) mkdirSync(path.join(venvPath, dir), { recursive: true });
   await settleAll(

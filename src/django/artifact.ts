@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import {
   copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -122,33 +123,90 @@ function isSkippedFile(name: string): boolean {
   );
 }
 
+/** The action's own working folder (cache shards), never part of an artifact. */
+export const WORK_DIR = '.setup-django-cache';
+
+/** `git ls-files` for the project directory: tracked paths relative to it, NUL-separated. */
+async function gitTrackedFiles(
+  projectDir: string,
+  env: Record<string, string | undefined> = {}
+): Promise<string[]> {
+  const notCheckout = (why: string): ActionError =>
+    new ActionError(
+      `The artifact holds the files git tracks (never an untracked file such as credentials a ` +
+        `previous step wrote), but ${why}. Check the repository out with actions/checkout (it ` +
+        `keeps the .git folder), or set 'artifact: false'.`,
+      'Artifact'
+    );
+  let result;
+  try {
+    result = await execCommand('git', ['ls-files', '-z', '--cached', '--'], {
+      cwd: projectDir,
+      env,
+      allowFailure: true
+    });
+  } catch {
+    throw notCheckout('git is not installed on this runner');
+  }
+  if (result.exitCode !== 0) {
+    if (/not a git repository/i.test(result.stderr))
+      throw notCheckout(`${projectDir} is not inside a git checkout`);
+    const hint = /dubious ownership|safe\.directory/.test(result.stderr)
+      ? ` The checkout belongs to another user: run 'git config --global --add safe.directory ${projectDir}' first (actions/checkout does this).`
+      : '';
+    throw new ActionError(
+      `Listing the files git tracks in ${projectDir} failed (git ls-files, exit ${result.exitCode}).${hint}\n${tail(result.stderr)}`,
+      'Artifact'
+    );
+  }
+  const files = result.stdout.split('\0').filter(Boolean);
+  if (files.length === 0)
+    throw notCheckout(`git tracks no file in ${projectDir} (nothing is committed)`);
+  return files;
+}
+
 /**
- * The project's files to archive, relative to projectDir, sorted. Directories are walked without
- * following symbolic links (a link is archived as a link); `excluded` holds absolute paths
- * (the venv, the output directory) left out with everything below them.
+ * The project's source to archive, relative to projectDir, sorted: the files git tracks there
+ * (an untracked file is never archived), less what must not ship even when committed: VCS data,
+ * venvs (any directory holding pyvenv.cfg), the action's working files, caches, `.env` files and
+ * the SQLite database. `excluded` holds absolute paths left out with everything below them.
+ * Tracked files deleted from the working tree and submodules (directories) are skipped.
  */
-export function selectSourceFiles(projectDir: string, excluded: string[] = []): string[] {
-  const skip = new Set(excluded.map(p => path.resolve(p)));
-  const files: string[] = [];
-  const walk = (dir: string, rel: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true });
-    // A directory with pyvenv.cfg is a virtualenv, whatever its name.
-    if (rel && entries.some(e => e.name === 'pyvenv.cfg' && e.isFile())) return;
-    for (const entry of entries) {
-      const abs = path.join(dir, entry.name);
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      if (skip.has(abs)) continue;
-      if (!rel && (entry.name === WHEELHOUSE_DIR || entry.name === MANIFEST_FILE)) continue;
-      if (!rel && entry.name === EXTRA_REQUIREMENTS_DIR) continue;
-      if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(abs, relPath);
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (!isSkippedFile(entry.name)) files.push(relPath);
-      }
+export function selectSourceFiles(
+  projectDir: string,
+  tracked: string[],
+  excluded: string[] = []
+): string[] {
+  const skip = excluded.map(p => path.resolve(p));
+  const venvDirs = new Map<string, boolean>();
+  const isVenv = (dir: string): boolean => {
+    let known = venvDirs.get(dir);
+    if (known === undefined) {
+      known = existsSync(path.join(projectDir, dir, 'pyvenv.cfg'));
+      venvDirs.set(dir, known);
     }
+    return known;
   };
-  walk(projectDir, '');
-  return files.sort();
+  const files = new Set<string>();
+  for (const rel of tracked) {
+    const parts = rel.split('/');
+    const name = parts[parts.length - 1];
+    const dirs = parts.slice(0, -1);
+    if (parts[0] === WHEELHOUSE_DIR || parts[0] === EXTRA_REQUIREMENTS_DIR) continue;
+    if (rel === MANIFEST_FILE || isSkippedFile(name)) continue;
+    if (dirs.some(d => SKIPPED_DIRS.has(d) || d === WORK_DIR)) continue;
+    if (dirs.some((_, i) => isVenv(dirs.slice(0, i + 1).join('/')))) continue;
+    const abs = path.join(projectDir, rel);
+    if (skip.some(dir => isInside(abs, dir))) continue;
+    let stat;
+    try {
+      stat = lstatSync(abs);
+    } catch {
+      continue; // deleted from the working tree
+    }
+    if (stat.isFile() || stat.isSymbolicLink()) files.add(rel);
+  }
+  return [...files].sort();
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -291,9 +349,9 @@ function installCommand(requirements: string[]): string[] {
 }
 
 /**
- * Builds `<outDir>/<name>.<format>`: the project's source (without VCS data, venvs, caches,
- * `.env` files and the SQLite database), its collected static files, a wheelhouse of its
- * requirements built by the venv's pip, and setup-django-manifest.json.
+ * Builds `<outDir>/<name>.<format>`: the project's source as git tracks it (without venvs,
+ * caches, `.env` files and the SQLite database), its collected static files, a wheelhouse of its
+ * requirements built by the venv's pip, and setup-django-manifest.json listing all of it.
  */
 export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactResult> {
   const { format } = options;
@@ -307,6 +365,8 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
   mkdirSync(options.outDir, { recursive: true });
   const outDir = realpath(options.outDir);
   const archive = path.join(outDir, `${options.name}.${format}`);
+  // First, as it is what fails when there is no checkout: before pip wheel's minutes.
+  const tracked = await gitTrackedFiles(projectDir, options.env);
   const staging = mkdtempSync(path.join(outDir, '.setup-django-artifact-'));
   const started = Date.now();
   try {
@@ -341,18 +401,27 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
       .filter(f => f.endsWith('.whl'))
       .sort();
 
-    // The source tree. STATIC_ROOT inside the project is part of the walk (collected files are
-    // not in .gitignore's way here); outside it, its files are copied under static-root/.
+    // The source: what git tracks. STATIC_ROOT (collected, so usually untracked) is added
+    // under its path in the project; outside the project, its files are copied under static-root/.
     const excluded = [outDir, staging];
     if (options.venvDir) excluded.push(realpath(path.resolve(projectDir, options.venvDir)));
-    const sourceFiles = selectSourceFiles(projectDir, excluded);
+    let sourceFiles = selectSourceFiles(projectDir, tracked, excluded);
     let staticRoot: string | null = null;
     let staticFiles = 0;
     if (options.staticRoot) {
       const root = realpath(path.resolve(projectDir, options.staticRoot));
+      if (isInside(projectDir, root)) {
+        throw new ActionError(
+          `STATIC_ROOT (${root}) is the project directory or one above it: archiving it would take every untracked file along. Point STATIC_ROOT at a folder of its own, such as BASE_DIR / 'staticfiles'.`,
+          'Artifact'
+        );
+      }
       if (isInside(root, projectDir)) {
         staticRoot = path.relative(projectDir, root).split(path.sep).join('/') || '.';
-        staticFiles = sourceFiles.filter(f => isInside(path.join(projectDir, f), root)).length;
+        const prefix = staticRoot === '.' ? '' : `${staticRoot}/`;
+        const collected = listFiles(root).map(f => `${prefix}${f}`);
+        sourceFiles = [...new Set([...sourceFiles, ...collected])].sort();
+        staticFiles = collected.length;
       } else if (existsSync(root)) {
         staticRoot = 'static-root';
         const files = listFiles(root);
@@ -390,7 +459,9 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
       requirementsFiles: requirementsArchived,
       wheelhouse: WHEELHOUSE_DIR,
       wheels,
-      installCommand: installCommand(requirementsArchived).join(' ')
+      installCommand: installCommand(requirementsArchived).join(' '),
+      // Every path the archive holds besides this manifest.
+      files: [...new Set([...sourceFiles, ...listFiles(payload)])].sort()
     };
     writeFileSync(path.join(payload, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 

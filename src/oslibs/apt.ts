@@ -58,6 +58,12 @@ function parseToken(token: string): AptPackage {
   const name = eq === -1 ? token : token.slice(0, eq);
   const version = eq === -1 ? undefined : token.slice(eq + 1);
   if (!PACKAGE_NAME.test(name)) throw invalidToken(token, 'package name');
+  // apt-get reads `name-` as "remove name": never a package to install.
+  if (name.endsWith('-')) {
+    throw new ActionError(
+      `Input '${APT_PACKAGES_INPUT}' has '${token}', which apt-get would read as "remove ${name.slice(0, -1)}". Name the package to install without the trailing '-'.`
+    );
+  }
   if (version !== undefined && !PACKAGE_VERSION.test(version)) {
     throw invalidToken(token, 'version');
   }
@@ -204,6 +210,35 @@ async function runApt(
   );
 }
 
+/**
+ * apt-get takes a name holding `.` or `+` that is no package's name as a regular expression
+ * (`python3-dj.+` selects over a thousand packages) and `name+` as `name`: only names apt knows
+ * literally may reach it. `apt-cache pkgnames` matches a literal prefix, never a regex.
+ */
+export function mayBeRegex(name: string): boolean {
+  return /[.+]/.test(name);
+}
+
+async function checkLiteralNames(
+  exec: ExecFn,
+  packages: AptPackage[],
+  platform: Platform
+): Promise<void> {
+  for (const pkg of packages.filter(p => mayBeRegex(p.name))) {
+    const result = await exec('apt-cache', ['--all-names', 'pkgnames', pkg.name], {
+      allowFailure: true
+    });
+    if (!result.stdout.split('\n').some(line => line.trim() === pkg.name)) {
+      throw new ActionError(
+        `Input '${APT_PACKAGES_INPUT}': apt knows no package named exactly '${pkg.name}' on ` +
+          `${platform.distro} ${platform.distroVersion} (after apt-get update). Names are taken ` +
+          `literally, never as patterns ('.' and '+' are plain characters): name each package ` +
+          `in full (apt-cache search <word> lists them).`
+      );
+    }
+  }
+}
+
 async function checkSudo(exec: ExecFn): Promise<void> {
   const result = await exec('sudo', ['-n', 'true'], { allowFailure: true }).catch(() => undefined);
   if (result?.exitCode === 0) return;
@@ -258,6 +293,7 @@ async function installNow(
   const specs = missing.map(aptSpec);
   core.info(`Installing with apt-get: ${specs.join(' ')}`);
   await runApt(exec, isRoot, ['update', '-qq'], platform);
+  await checkLiteralNames(exec, missing, platform);
   await runApt(exec, isRoot, ['install', '-y', '--no-install-recommends', ...specs], platform);
   return { installed: specs, skipped, durationMs: Date.now() - started };
 }

@@ -24,11 +24,11 @@ import {
   toolCacheVersions,
   type PythonInstall
 } from './find.js';
+import { displayUrl, requestFor } from '../url.js';
 import {
   archiveUrl,
   authorizationFor,
   describeNoRelease,
-  displayUrl,
   fetchManifest,
   manifestUrl,
   pickRelease,
@@ -168,7 +168,12 @@ async function downloadArchive(
   const tc = await toolCacheClient();
   core.info(`Downloading ${displayUrl(url)}`);
   try {
-    await tc.downloadTool(url, file, authorizationFor(url, token));
+    const request = requestFor(url);
+    await tc.downloadTool(
+      request.url,
+      file,
+      request.authorization ?? authorizationFor(request.url, token)
+    );
   } catch (error) {
     rmSync(file, { force: true });
     const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;

@@ -13,6 +13,7 @@ import {
   satisfies,
   type VersionSpec
 } from './spec.js';
+import { displayUrl, requestFor } from '../url.js';
 
 export const MANIFEST_FILE = 'versions-manifest.json';
 export const DEFAULT_MANIFEST_URL = `https://raw.githubusercontent.com/actions/python-versions/main/${MANIFEST_FILE}`;
@@ -226,11 +227,6 @@ export function authorizationFor(url: string, token: string | undefined): string
   return token && isGitHubUrl(url) ? `token ${token}` : undefined;
 }
 
-/** The URL without user:password, for messages (a mirror URL may carry credentials). */
-export function displayUrl(url: string): string {
-  return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1');
-}
-
 /**
  * The manifest's URL from the `python-mirror` input: empty → actions/python-versions; a URL
  * ending in `.json` → that file; anything else is a base URL holding `versions-manifest.json`.
@@ -243,7 +239,7 @@ export function manifestUrl(mirror: string | undefined): string {
     url = new URL(value);
   } catch {
     throw new ActionError(
-      `'python-mirror' must be an http(s) URL (a base URL serving ${MANIFEST_FILE} and the archives), not '${value}'.`
+      `'python-mirror' must be an http(s) URL (a base URL serving ${MANIFEST_FILE} and the archives), not '${displayUrl(value)}'.`
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -345,7 +341,12 @@ export async function fetchManifest(
   try {
     const file = path.join(dir, MANIFEST_FILE);
     try {
-      await tc.downloadTool(url, file, authorizationFor(url, token));
+      const request = requestFor(url);
+      await tc.downloadTool(
+        request.url,
+        file,
+        request.authorization ?? authorizationFor(request.url, token)
+      );
     } catch (error) {
       const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
       const what = status ? `HTTP ${status}` : `connection error: ${errorMessage(error)}`;

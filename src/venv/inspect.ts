@@ -45,10 +45,17 @@ export function inspectVenv(venvPath: string, python: PythonInstall): VenvCheck 
       reason: `its interpreter ${venvPython(venvPath)} does not resolve to a file`
     };
   }
-  if (target !== python.executable || marker.pythonExecutable !== python.executable) {
+  if (marker.pythonExecutable !== python.executable) {
     return {
       usable: false,
       reason: `it was built with ${marker.pythonExecutable} (Python ${marker.pythonVersion}), not ${python.executable} (Python ${python.version})`
+    };
+  }
+  if (target !== python.executable) {
+    // The marker names the right interpreter, but the link was changed (or points elsewhere).
+    return {
+      usable: false,
+      reason: `its ${venvPython(venvPath)} resolves to ${target}, not to ${python.executable}`
     };
   }
   if (marker.pythonVersion !== python.version) {

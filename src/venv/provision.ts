@@ -1,12 +1,13 @@
 // The venv phase with the cache around it: reuse a complete local venv, else restore and
 // validate, else build; and tell the post step when a save is due.
 import * as core from '@actions/core';
-import { globSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { globDependencyFiles } from '../cache/dependency-files.js';
 import { buildCacheKey, cacheKeyPrefix } from '../cache/key.js';
 import { restoreVenv, type RestoreOutcome } from '../cache/restore.js';
+import { removeShards, shardDirFor } from '../cache/shards.js';
 import { Inputs } from '../constants.js';
-import { ActionError } from '../errors.js';
 import type { ActionInputs } from '../inputs.js';
 import type { Platform } from '../platform.js';
 import type { PythonInstall } from '../python/find.js';
@@ -80,23 +81,6 @@ export function withLocalCode(hash: string, source: DependencySource, root: stri
     .digest('hex');
 }
 
-/** Files matching the `cache-dependency-path` globs (relative to working-directory). */
-export function globDependencyFiles(patterns: string[], projectDir: string): string[] {
-  const files = new Set<string>();
-  for (const pattern of patterns) {
-    const matches = globSync(pattern, { cwd: projectDir }).map(file =>
-      path.resolve(projectDir, file)
-    );
-    if (matches.length === 0) {
-      throw new ActionError(
-        `'${Inputs.CacheDependencyPath}' pattern '${pattern}' matched no file in ${projectDir}. Fix the pattern, or leave the input empty to key on the lock or requirements files.`
-      );
-    }
-    matches.forEach(file => files.add(file));
-  }
-  return [...files].sort();
-}
-
 /** pip reads nothing but the wheelhouse: no index, no pip.conf or PIP_* settings. */
 export function wheelhouseOnlyArgs(dir: string): string[] {
   return ['--isolated', '--no-index', '--find-links', dir];
@@ -162,6 +146,8 @@ export async function provisionVenv(
 ): Promise<ProvisionResult> {
   // Before any restore or build: a user's folder at venv-path fails the step, untouched.
   assertRemovableVenv(inputs.venvPath);
+  // Shards a killed run left next to the venv (a persistent workspace keeps them).
+  removeShards(shardDirFor(inputs.venvPath));
   const source = resolveDependencySource({
     choice: inputs.packageManager,
     projectDir: inputs.workingDirectory,
@@ -184,7 +170,7 @@ export async function provisionVenv(
   const { requirementFiles } = source;
   const dependencyFiles =
     inputs.cacheDependencyPath.length > 0
-      ? globDependencyFiles(inputs.cacheDependencyPath, inputs.workingDirectory)
+      ? await globDependencyFiles(inputs.cacheDependencyPath, inputs.workingDirectory)
       : source.dependencyFiles;
   const dependencyHash =
     wheelhouse?.dependencyHash ??

@@ -81,13 +81,28 @@ export function resolveRequirementFiles(inputFiles: string[], projectDir: string
 
 /**
  * The files plus every file they include, each once, in discovery order. An include pip could
- * not open (a missing file, an unset `${VAR}`) fails here, naming the line.
+ * not open (a missing file, an unset `${VAR}`) fails here, naming the line; so does an include
+ * loop (a file that includes itself, directly or through others), naming the files: pip would
+ * follow it until Python's RecursionError.
  */
-export function withIncludes(files: string[], env: Env = process.env): string[] {
+export function withIncludes(
+  files: string[],
+  env: Env = process.env,
+  root = process.cwd()
+): string[] {
   const seen = new Set<string>();
+  const stack: string[] = [];
   const visit = (file: string): void => {
+    const looped = stack.indexOf(file);
+    if (looped !== -1) {
+      const chain = [...stack.slice(looped), file].map(f => path.relative(root, f) || f);
+      throw new ActionError(
+        `The requirements files include each other in a loop: ${chain.join(' -> ')}. pip would follow the -r / -c lines forever; remove one of them.`
+      );
+    }
     if (seen.has(file) || !existsSync(file)) return;
     seen.add(file);
+    stack.push(file);
     for (const include of includeLines(readFileSync(file, 'utf8'), env)) {
       if (/^[a-z]+:\/\//i.test(include.value)) continue;
       const target = path.resolve(path.dirname(file), include.value);
@@ -95,6 +110,7 @@ export function withIncludes(files: string[], env: Env = process.env): string[] 
         throw unresolvedLineError(file, include.line, include.value, 'the file');
       visit(target);
     }
+    stack.pop();
   };
   files.forEach(visit);
   return [...seen];

@@ -18,9 +18,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { cacheClient, cacheServiceAvailable, toolCacheClient } from '../../cache/client.js';
+import { saveConfirmed } from '../../cache/save.js';
+import { cleanUpOnExit } from '../../cleanup.js';
 import { ActionError, errorMessage } from '../../errors.js';
 import { execCommand } from '../../exec.js';
 import { prependLibraryPath } from '../../library-path.js';
+import { displayUrl, requestFor } from '../../url.js';
 import type { Platform } from '../../platform.js';
 import {
   aptAvailable,
@@ -125,7 +128,7 @@ export function oracleEnvironment(
 /** The actions-cache key: version, arch, components and a hash of what is downloaded. */
 export function oracleCacheKey(downloads: OracleDownload[], arch: string): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify(downloads.map(d => [d.url, d.sha256 ?? 'unverified'])))
+    .update(JSON.stringify(downloads.map(d => [displayUrl(d.url), d.sha256 ?? 'unverified'])))
     .digest('hex')
     .slice(0, 16);
   const components = downloads.map(d => d.component).join('+');
@@ -221,11 +224,6 @@ function downloadHint(
   return 'The connection failed or broke off 3 times in a row (refused, reset or a truncated download); re-run the job later, or use a mirror.';
 }
 
-/** The URL without user:password, for messages (a mirror URL may carry credentials). */
-export function displayUrl(url: string): string {
-  return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1');
-}
-
 interface Fetched {
   download: OracleDownload;
   file: string;
@@ -237,7 +235,8 @@ async function download(d: OracleDownload, dir: string, mirror?: string): Promis
   const shown = displayUrl(d.url);
   core.info(`Downloading ${shown}`);
   try {
-    await (await toolCacheClient()).downloadTool(d.url, file);
+    const request = requestFor(d.url);
+    await (await toolCacheClient()).downloadTool(request.url, file, request.authorization);
   } catch (error) {
     rmSync(file, { force: true });
     const { HTTPError } = await toolCacheClient();
@@ -315,6 +314,7 @@ async function unpackInto(
   exec: ExecFn
 ): Promise<void> {
   const staging = mkdtempSync(path.join(path.dirname(installDir), `.${arch}-staging-`));
+  const dispose = cleanUpOnExit(() => rmSync(staging, { recursive: true, force: true }));
   try {
     for (const { file } of fetched) await unzip(exec, file, topDir, staging);
     const unpacked = path.join(staging, topDir);
@@ -324,7 +324,11 @@ async function unpackInto(
       arch,
       dirName: topDir,
       zips: Object.fromEntries(
-        fetched.map(f => [f.download.component, { url: f.download.url, sha256: f.sha256 }])
+        fetched.map(f => [
+          f.download.component,
+          // Never the credentials a mirror URL may carry: the folder is cached and shared.
+          { url: displayUrl(f.download.url), sha256: f.sha256 }
+        ])
       )
     };
     writeFileSync(path.join(unpacked, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -333,6 +337,7 @@ async function unpackInto(
     writeFileSync(`${installDir}.complete`, '');
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    dispose();
   }
 }
 
@@ -388,33 +393,38 @@ async function restoreFromCache(
   return false;
 }
 
-/** Saves a downloaded client to the actions cache; faults are warnings. Meant for the post step. */
+/** Saves a downloaded client to the actions cache, confirmed by a lookup; faults are warnings. Meant for the post step. */
 export async function saveOracleClient(
   save: OracleCacheSave
-): Promise<'saved' | 'skipped' | 'failed'> {
+): Promise<'saved' | 'exists' | 'skipped' | 'failed'> {
   if (!existsSync(`${save.path}.complete`) || !readManifest(save.path)) {
     core.info(`Oracle Instant Client at ${save.path} is not complete; not caching it.`);
     return 'skipped';
   }
-  try {
-    const cache = await cacheClient();
-    const id = await cache.saveCache([save.path], save.key);
-    if (id !== -1) return 'saved';
-    // -1 covers every refusal; a concurrent job having saved the same key first is the benign one.
-    const exists = await cache
-      .restoreCache([save.path], save.key, [], { lookupOnly: true })
-      .then(found => found === save.key)
-      .catch(() => false);
-    if (exists) {
-      core.info(`Oracle Instant Client is already cached under ${save.key}.`);
-      return 'saved';
-    }
-    core.warning(
-      `Saving Oracle Instant Client to the cache (key ${save.key}) was not accepted; the next run downloads it again.`
-    );
-  } catch (error) {
-    core.warning(`Saving Oracle Instant Client to the cache failed: ${errorMessage(error)}`);
+  if (!cacheServiceAvailable()) {
+    core.info('Not caching Oracle Instant Client: no cache service is configured for this runner.');
+    return 'skipped';
   }
+  const outcome = await saveConfirmed([save.path], save.key);
+  if (outcome.status === 'saved') {
+    core.info(`Saved Oracle Instant Client to the cache with key ${save.key}.`);
+    return 'saved';
+  }
+  if (outcome.status === 'unconfirmed') {
+    core.warning(
+      `Saved Oracle Instant Client to the cache with key ${save.key}, but the lookup confirming the save failed (${outcome.message}).`
+    );
+    return 'saved';
+  }
+  if (outcome.status === 'exists') {
+    core.info(
+      `Oracle Instant Client is already cached under ${save.key} (another job saved it first).`
+    );
+    return 'exists';
+  }
+  core.warning(
+    `Saving Oracle Instant Client to the cache (key ${save.key}) failed: ${outcome.message}. The next run downloads it again.`
+  );
   return 'failed';
 }
 
@@ -548,15 +558,13 @@ async function obtain(
     return { source: 'tool-cache' };
   }
   const key = oracleCacheKey(downloads, options.platform.arch);
-  if (
-    pinned &&
-    options.actionsCache !== false &&
-    (await restoreFromCache(installDir, key, downloads))
-  ) {
+  // `cache: false` restores nothing and saves nothing, the client included.
+  const useCache = pinned && options.actionsCache !== false;
+  if (useCache && (await restoreFromCache(installDir, key, downloads))) {
     return { source: 'actions-cache' };
   }
   await downloadAndInstall(downloads, installDir, options, toolCacheDir);
-  return { source: 'download', ...(pinned ? { cacheSave: { key, path: installDir } } : {}) };
+  return { source: 'download', ...(useCache ? { cacheSave: { key, path: installDir } } : {}) };
 }
 
 /**

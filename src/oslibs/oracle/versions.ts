@@ -1,5 +1,6 @@
 // Oracle Instant Client releases for Linux: download URLs and SHA-256 checksums, and their resolution.
 import { ActionError } from '../../errors.js';
+import { displayUrl } from '../../url.js';
 
 /** Public input names (the lead may switch these to the `Inputs` enum). */
 export const ORACLE_INPUTS = {
@@ -347,7 +348,7 @@ function baseUrl(mirror: string | undefined, directory: string): string {
 function checkMirror(mirror: string | undefined): void {
   if (mirror === undefined || /^https?:\/\/[^\s]+$/i.test(mirror)) return;
   throw new ActionError(
-    `Input '${ORACLE_INPUTS.url}' must be an http(s) base URL such as https://mirror.example.com/oracle (got '${mirror}').`
+    `Input '${ORACLE_INPUTS.url}' must be an http(s) base URL such as https://mirror.example.com/oracle (got '${displayUrl(mirror)}').`
   );
 }
 

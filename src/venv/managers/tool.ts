@@ -210,6 +210,10 @@ export async function saveToolVenv(raw: string): Promise<void> {
   const saved = await saveConfirmed([save.path], save.key);
   if (saved.status === 'saved') {
     core.info(`Saved the tool venv ${save.path} to the cache with key ${save.key}.`);
+  } else if (saved.status === 'unconfirmed') {
+    core.warning(
+      `Saved the tool venv ${save.path} to the cache with key ${save.key}, but the lookup confirming the save failed (${saved.message}).`
+    );
   } else if (saved.status === 'exists') {
     core.info(`The tool venv ${save.path} is already cached under ${save.key}.`);
   } else {
