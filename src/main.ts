@@ -96,8 +96,9 @@ function describeVenv({
     restore.durationMs ? `${(restore.durationMs / 1000).toFixed(1)} s` : '',
     restore.status === 'hit' ? `${(restore.bytes / 1024 / 1024).toFixed(1)} MiB` : ''
   ].filter(Boolean);
+  // The installer is named only when it is not the manager itself (installer: uv for pip).
   const who =
-    installer === venv.packageManager && installer !== 'pip'
+    installer === venv.packageManager
       ? installer
       : `${venv.packageManager} (installer: ${installer})`;
   const restoreText =

@@ -18,7 +18,7 @@ import { startCacheServer, type CacheServer } from '../../scripts/e2e/cache-serv
 import { FAKE_GITHUB_TOKEN } from '../../scripts/e2e/runner.mjs';
 import { errors, exampleProject, makeWorkspace, runSetupDjango } from '../helpers/e2e.js';
 import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { isAlive } from '../helpers/processes.js';
+import { stillAliveAfterKill } from '../helpers/processes.js';
 
 // Appended to the project's settings: records the environment of every process that loads the
 // settings and, on request, hangs with a child, both ignoring SIGTERM, as a stuck migrate would.
@@ -120,7 +120,7 @@ describe('the exec door, end to end', () => {
     );
     expect(cancelled.exitCode).not.toBe(0);
     expect(errors(cancelled)).toMatch(/cancelled \(SIGTERM\); stopping 1 running command/);
-    for (const pid of pidsIn(hang)) expect(isAlive(pid)).toBe(false);
+    for (const pid of pidsIn(hang)) expect(await stillAliveAfterKill(pid)).toBe(false);
   });
 
   it('stops a migrate that outlives command-timeout, names the command, the limit and the input', async () => {
@@ -138,7 +138,7 @@ describe('the exec door, end to end', () => {
     );
     expect(message).toMatch(/database locks/);
     expect(message).toContain("'command-timeout' input");
-    for (const pid of pidsIn(hang)) expect(isAlive(pid)).toBe(false);
+    for (const pid of pidsIn(hang)) expect(await stillAliveAfterKill(pid)).toBe(false);
   });
 });
 

@@ -15,3 +15,13 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Whether the process is still there after a SIGKILL had time to land: a killed process leaves
+ * within milliseconds, but on a loaded machine not always before the next line of the test.
+ */
+export async function stillAliveAfterKill(pid: number, waitMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+  return isAlive(pid);
+}

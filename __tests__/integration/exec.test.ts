@@ -9,7 +9,7 @@ import {
   execCommand,
   startBackground
 } from '../../src/exec.js';
-import { isAlive } from '../helpers/processes.js';
+import { stillAliveAfterKill } from '../helpers/processes.js';
 
 const ACTION_ONLY = {
   INPUT_TOKEN: 'ghs_inputToken',
@@ -95,7 +95,7 @@ describe('time limits', () => {
     expect(message).toContain("'command-timeout' input");
     expect(message).toContain('waiting');
     for (const file of [leaderFile, childFile]) {
-      expect(isAlive(Number(readFileSync(file, 'utf8')))).toBe(false);
+      expect(await stillAliveAfterKill(Number(readFileSync(file, 'utf8')))).toBe(false);
     }
   });
 

@@ -111,7 +111,13 @@ def load_review_module():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration_review.py")
     spec = importlib.util.spec_from_file_location("_setup_django_migration_review", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # No __pycache__ in the action's own folder (dist/ is the action as committed).
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = dont_write
     return module
 
 
