@@ -18,6 +18,7 @@ import {
   annotations,
   errors,
   exampleProject,
+  commitAll,
   makeWorkspace,
   runSetupDjango
 } from '../helpers/e2e.js';
@@ -101,6 +102,8 @@ beforeAll(async () => {
     path.join(release2Workspace, 'catalog', 'migrations', '0004_remove_product_price.py'),
     DROP_PRICE
   );
+  // The artifact holds what git tracks: release 2 is a commit, as it would be in CI.
+  commitAll(release2Workspace);
   release2 = await build(release2Workspace, 'mysite-release-2');
 });
 
