@@ -2,13 +2,9 @@
 import path from 'node:path';
 import { Inputs } from './constants.js';
 import { ARTIFACT_FORMATS, checkArtifactName, type ArtifactFormat } from './django/artifact.js';
-import {
-  checkServerVersion,
-  isValidSmokePath,
-  isValidStatus,
-  SERVER_KINDS,
-  type ServerKind
-} from './django/server.js';
+import { SERVER_KINDS, type ServerKind } from './django/server-command.js';
+import { checkServerVersion } from './django/server-install.js';
+import { isValidSmokePath, isValidStatus } from './django/smoke-test.js';
 import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';

@@ -16,13 +16,9 @@ import {
 import { publishReview, type MigrationReview } from './django/migration-review.js';
 import { assertProjectDir, runDjango, type DjangoReport } from './django/driver.js';
 import * as decisions from './decisions.js';
-import {
-  asgiApplicationPath,
-  installServer,
-  serverCommand,
-  smokeTest,
-  type ServerKind
-} from './django/server.js';
+import { asgiApplicationPath, serverCommand, type ServerKind } from './django/server-command.js';
+import { installServer } from './django/server-install.js';
+import { smokeTest } from './django/smoke-test.js';
 import { ActionError, errorMessage } from './errors.js';
 import { configureCommandTimeout } from './exec.js';
 import { readInputs, type ActionInputs } from './inputs.js';

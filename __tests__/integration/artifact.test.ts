@@ -15,7 +15,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { buildArtifact, MANIFEST_FILE, type ArtifactResult } from '../../src/django/artifact.js';
-import { smokeTest } from '../../src/django/server.js';
+import { smokeTest } from '../../src/django/smoke-test.js';
 import { layeredVenv, seededVenv } from '../helpers/fresh-venv.js';
 import { ensureDjangoVenv, localPipEnv, repoRoot } from '../helpers/python-fixtures.js';
 

@@ -6,14 +6,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { ActionError } from '../../src/errors.js';
-import {
-  installedVersion,
-  installServer,
-  serverCommand,
-  smokeTest,
-  SmokeTestError,
-  type ServerApp
-} from '../../src/django/server.js';
+import { serverCommand, type ServerApp } from '../../src/django/server-command.js';
+import { installedVersion, installServer } from '../../src/django/server-install.js';
+import { smokeTest, SmokeTestError } from '../../src/django/smoke-test.js';
 import { layeredVenv } from '../helpers/fresh-venv.js';
 import { ensureDjangoVenv, localPipEnv, repoRoot } from '../helpers/python-fixtures.js';
 
@@ -272,6 +267,21 @@ describe('smokeTest', () => {
       })
     );
     expect(error.message).toMatch(/answered 400.*ALLOWED_HOSTS/s);
+  });
+
+  it('a redirect is the answer judged, not followed, and its hint names the target', async () => {
+    // /admin/ sends an anonymous visitor to the login page (302), which itself answers 200.
+    const result = await smokeTest({
+      venvPython: python,
+      projectDir: project,
+      kind: 'uvicorn',
+      app,
+      path: '/admin/',
+      env: settings,
+      timeoutMs: 30000
+    });
+    expect(result.status).toBe(302);
+    expect(result.hint).toBe('The response redirects to /admin/login/?next=/admin/.');
   });
 
   it('a server that never answers is stopped at the timeout, SIGKILL after the grace period', async () => {

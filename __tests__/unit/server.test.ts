@@ -4,21 +4,25 @@ import path from 'node:path';
 import { ActionError } from '../../src/errors.js';
 import {
   asgiApplicationPath,
-  bodyExcerpt,
-  checkServerVersion,
-  freePort,
-  isValidServerVersion,
-  isValidSmokePath,
-  isValidStatus,
   resolveAppSpec,
   serverArgs,
   serverCommand,
-  statusHint,
-  toAppSpec,
+  toAppSpec
+} from '../../src/django/server-command.js';
+import {
+  checkServerVersion,
+  isValidServerVersion,
   serverSpecifier,
   versionAtLeast,
   versionSatisfies
-} from '../../src/django/server.js';
+} from '../../src/django/server-install.js';
+import {
+  bodyExcerpt,
+  freePort,
+  isValidSmokePath,
+  isValidStatus,
+  statusHint
+} from '../../src/django/smoke-test.js';
 
 const dirs: string[] = [];
 
