@@ -123,7 +123,7 @@ export function isActionOnlyVariable(name: string): boolean {
 }
 
 /** The environment of a child: this process's minus the action-only variables, plus `extra`. */
-export function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!isActionOnlyVariable(key)) env[key] = value;

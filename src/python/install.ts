@@ -36,7 +36,7 @@ import {
   type PickedRelease,
   type ReleaseTarget
 } from './manifest.js';
-import { pickNewest, type VersionSpec } from './spec.js';
+import { pickNewest, type VersionSpec } from '../vocabulary/python-spec.js';
 import type { SpecSource } from './version-file.js';
 
 export interface InstallPythonOptions {
@@ -65,7 +65,7 @@ function fromWhere(source: SpecSource | undefined): string {
 }
 
 /** Checks `$RUNNER_TOOL_CACHE` before anything is fetched; the errors say where it looked. */
-export function checkToolCacheDir(
+function checkToolCacheDir(
   toolCacheDir: string | undefined,
   spec: VersionSpec,
   source?: SpecSource
@@ -185,7 +185,7 @@ async function downloadArchive(
 }
 
 /** An archive entry that would land outside the folder it is unpacked into. */
-export function escapingEntry(names: string[]): string | undefined {
+function escapingEntry(names: string[]): string | undefined {
   return names.find(name => path.isAbsolute(name) || name.split('/').includes('..'));
 }
 

@@ -12,7 +12,7 @@ import {
   releaseOf,
   satisfies,
   type VersionSpec
-} from './spec.js';
+} from '../vocabulary/python-spec.js';
 import { displayUrl, requestFor } from '../url.js';
 
 export const MANIFEST_FILE = 'versions-manifest.json';
@@ -75,7 +75,7 @@ function isPrerelease(release: ManifestRelease): boolean {
  * when allowed, and then stand for the release they precede: with allow-prereleases,
  * `3.14.0rc1` is a candidate for `3.14` and `>=3.14`, not for `<3.14` nor `!=3.14.0rc1`.
  */
-export function releaseMatches(
+function releaseMatches(
   release: ManifestRelease,
   spec: VersionSpec,
   allowPrereleases = false
@@ -89,7 +89,7 @@ export function releaseMatches(
   return base !== null && satisfies(base, spec);
 }
 
-export function fileFits(file: ManifestFile, target: ReleaseTarget): boolean {
+function fileFits(file: ManifestFile, target: ReleaseTarget): boolean {
   return (
     file.platform === target.platform &&
     file.arch === target.arch &&
@@ -210,7 +210,7 @@ export function describeNoRelease(
 }
 
 /** Whether a URL is GitHub's, the only hosts a GitHub token may be sent to. */
-export function isGitHubUrl(url: string): boolean {
+function isGitHubUrl(url: string): boolean {
   let host: string;
   try {
     host = new URL(url).hostname.toLowerCase();

@@ -14,12 +14,7 @@ export interface SpecSource {
 }
 
 /** Files searched, in order, when neither input names a version. */
-export const AUTO_VERSION_FILES = [
-  '.python-version',
-  'runtime.txt',
-  '.tool-versions',
-  'pyproject.toml'
-];
+const AUTO_VERSION_FILES = ['.python-version', 'runtime.txt', '.tool-versions', 'pyproject.toml'];
 
 function stripBom(text: string): string {
   return text.replace(/^\uFEFF/, '');

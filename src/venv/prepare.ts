@@ -44,11 +44,7 @@ export interface VenvResult {
 }
 
 /** Creates an empty venv; with the fast seed plan pip comes later, with the requirements. */
-export async function createVenv(
-  python: PythonInstall,
-  venvPath: string,
-  seed: SeedPlan
-): Promise<void> {
+async function createVenv(python: PythonInstall, venvPath: string, seed: SeedPlan): Promise<void> {
   removeVenv(venvPath);
   const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
@@ -168,7 +164,7 @@ async function build(plan: VenvPlan): Promise<void> {
 }
 
 /** Why the venv at the plan's path cannot be reused as is; undefined when it can. */
-export async function checkExistingVenv(plan: VenvPlan): Promise<string | undefined> {
+async function checkExistingVenv(plan: VenvPlan): Promise<string | undefined> {
   const check = inspectVenv(plan.venvPath, plan.python);
   if (!check.usable) return check.reason;
   const probe = await probeVenv(plan.venvPath, plan.python, []);

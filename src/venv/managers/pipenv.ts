@@ -50,11 +50,7 @@ export function pipenvCategories(
   return [...new Set(classifyGroups(mapped, catalog, pipfile).groups)];
 }
 
-export function pipenvEnv(
-  venvPath: string,
-  pipfile: string,
-  envPath?: string
-): ManagerCommand['env'] {
+function pipenvEnv(venvPath: string, pipfile: string, envPath?: string): ManagerCommand['env'] {
   return {
     ...activeVenvEnv(venvPath, envPath),
     // pipenv uses the active venv (VIRTUAL_ENV) unless told to ignore it.
@@ -68,7 +64,7 @@ export function pipenvEnv(
   };
 }
 
-export function pipenvVerifyCommand(
+function pipenvVerifyCommand(
   tool: Pick<ManagerTool, 'executable'>,
   venvPath: string,
   pipfile: string

@@ -42,7 +42,7 @@ function selection(source: DependencySource): ClassifiedGroups {
   return classifyGroups(source.groups, poetryCatalog(readToml(pyproject)), pyproject);
 }
 
-export function poetryEnv(venvPath: string, envPath?: string): ManagerCommand['env'] {
+function poetryEnv(venvPath: string, envPath?: string): ManagerCommand['env'] {
   return {
     ...activeVenvEnv(venvPath, envPath),
     // With the venv active poetry uses it; never let it create one of its own instead.

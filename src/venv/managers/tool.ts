@@ -167,12 +167,7 @@ export async function locateTool(
  * The actions-cache key of a tool venv: the tool and its pin, the OS release and arch, the
  * interpreter (its path too: the venv links to it) and the venv's own path.
  */
-export function toolCacheKey(
-  name: string,
-  pin: string,
-  python: PythonInstall,
-  venvPath: string
-): string {
+function toolCacheKey(name: string, pin: string, python: PythonInstall, venvPath: string): string {
   return joinKey([
     'setup-django-tool-v1',
     ...platformSegments(detectPlatform()),
