@@ -13,6 +13,7 @@ import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './vocabulary/mig
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';
 import { displayUrl } from './url.js';
+import { isInside } from './paths.js';
 import { CONTROL_CHARACTER, describeControl } from './control-characters.js';
 import { parseAptPackages, type AptPackage } from './vocabulary/apt.js';
 import { parseVersionSpec } from './vocabulary/python-spec.js';
@@ -289,11 +290,6 @@ function checkVenvPlacement(venvPath: string, workingDirectory: string, workspac
     }
   }
   return venvPath;
-}
-
-export function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** Group and extra names as PEP 735 / PEP 685 allow them. */

@@ -19,6 +19,7 @@ import { Inputs } from '../constants.js';
 import { ActionError, tail } from '../errors.js';
 import { explainPipFailure } from '../venv/managers/pip.js';
 import { withIncludes } from '../venv/requirements.js';
+import { isInside } from '../paths.js';
 import {
   ARTIFACT_FORMATS,
   checkArtifactName,
@@ -198,11 +199,6 @@ export function selectSourceFiles(
     if (stat.isFile() || stat.isSymbolicLink()) files.add(rel);
   }
   return [...files].sort();
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function realpath(p: string): string {

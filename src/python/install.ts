@@ -38,6 +38,7 @@ import {
 } from './manifest.js';
 import { pickNewest, type VersionSpec } from '../vocabulary/python-spec.js';
 import type { SpecSource } from './version-file.js';
+import { Inputs } from '../constants.js';
 
 export interface InstallPythonOptions {
   spec: VersionSpec;
@@ -153,7 +154,7 @@ function archiveHint(status: number | undefined, url: string, mirror: string | u
       : 'The manifest lists an archive that is not there; re-run later, or serve it from a mirror (python-mirror).';
   }
   if (status === 403 || status === 429) {
-    return "The server refused it, probably GitHub's rate limit: pass a token in 'token', or use a mirror (python-mirror).";
+    return `The server refused it, probably GitHub's rate limit: pass a token in '${Inputs.Token}', or use a mirror (${Inputs.PythonMirror}).`;
   }
   if (status) return 'The server failed 3 times in a row; re-run the job later, or use a mirror.';
   return 'The connection failed or broke off 3 times in a row (refused, reset or a truncated download); re-run the job later, or use a mirror.';

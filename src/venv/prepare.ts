@@ -13,6 +13,7 @@ import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
 import type { DependencySource, InstallerName, PackageManagerName } from './managers/types.js';
 import { prepareUv, uvPipInstall } from './managers/uv-pip.js';
 import { planSeed, seedPip, type SeedPlan } from './seed.js';
+import { Inputs } from '../constants.js';
 
 export interface VenvPlan {
   venvPath: string;
@@ -76,7 +77,7 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
   const specs = source.pyproject ? pyprojectSpecs(source.pyproject) : [];
   if (source.requirementFiles.length === 0 && !source.pyproject) {
     core.warning(
-      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set 'requirements-file'.`
+      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set '${Inputs.RequirementsFile}'.`
     );
   }
   const fast = seed?.mode === 'fast' && seed.pipWheel !== undefined;

@@ -2,7 +2,7 @@
 // order whose files are present (uv.lock, poetry.lock, Pipfile(.lock), requirements, pyproject).
 import path from 'node:path';
 import { Inputs } from '../../constants.js';
-import { isInside } from '../../inputs.js';
+import { isInside } from '../../paths.js';
 import { projectFile, readToml } from './manifest.js';
 import { pipenv } from './pipenv.js';
 import { poetry } from './poetry.js';
