@@ -1,11 +1,10 @@
 // Installs Debian/Ubuntu packages named by the user, skipping those already installed.
 import * as core from '@actions/core';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import path from 'node:path';
 import { ActionError, tail } from '../errors.js';
 import { execCommand, type ExecOptions, type ExecResult } from '../exec.js';
 import type { Platform } from '../platform.js';
 import { Inputs } from '../constants.js';
+import { findExecutable } from '../paths.js';
 import { aptSpec, type AptPackage } from '../vocabulary/apt.js';
 
 export { aptSpec, parseAptPackages, type AptPackage } from '../vocabulary/apt.js';
@@ -43,20 +42,6 @@ export function libaioPackages(platform: Platform): string[] {
   if (platform.distro === 'ubuntu' && version >= 24.04) return ['libaio1t64'];
   if (platform.distro === 'debian' && version >= 13) return ['libaio1t64'];
   return ['libaio1'];
-}
-
-function onPath(command: string, searchPath: string): boolean {
-  return searchPath
-    .split(path.delimiter)
-    .filter(dir => dir !== '')
-    .some(dir => {
-      try {
-        accessSync(path.join(dir, command), fsConstants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
 }
 
 /** Whether dpkg has the package installed (in the pinned version, when there is one). */
@@ -183,7 +168,9 @@ async function checkSudo(exec: ExecFn): Promise<void> {
 /** Whether this runner has apt-get and dpkg-query (Debian, Ubuntu and their derivatives). */
 export function aptAvailable(platform: Platform, searchPath = process.env.PATH ?? ''): boolean {
   return (
-    platform.os === 'linux' && onPath('apt-get', searchPath) && onPath('dpkg-query', searchPath)
+    platform.os === 'linux' &&
+    findExecutable('apt-get', searchPath) !== undefined &&
+    findExecutable('dpkg-query', searchPath) !== undefined
   );
 }
 
