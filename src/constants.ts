@@ -72,7 +72,6 @@ export enum Outputs {
 
 export enum State {
   CachePrimaryKey = 'cache-primary-key',
-  CacheMatchedKey = 'cache-matched-key',
   CachePaths = 'cache-paths',
   CacheSaveReady = 'cache-save-ready',
   /** What the main step left installed in the venv (src/venv/contents.ts). */

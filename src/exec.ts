@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import * as core from '@actions/core';
 import { ActionError, tail } from './errors.js';
+import { Inputs } from './constants.js';
 
 /**
  * What a command does, for its time limit: generous defaults per kind, all replaced by the
@@ -21,7 +22,7 @@ export const COMMAND_KINDS = {
 export type CommandKind = keyof typeof COMMAND_KINDS;
 
 /** The input that changes every time limit (kept here: the exec door must not import inputs). */
-export const COMMAND_TIMEOUT_INPUT = 'command-timeout';
+export const COMMAND_TIMEOUT_INPUT = Inputs.CommandTimeout;
 
 /** `command-timeout` in minutes: undefined keeps the per-kind defaults, 0 removes every limit. */
 let timeoutOverrideMinutes: number | undefined;
@@ -123,7 +124,7 @@ export function isActionOnlyVariable(name: string): boolean {
 }
 
 /** The environment of a child: this process's minus the action-only variables, plus `extra`. */
-export function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function mergeEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!isActionOnlyVariable(key)) env[key] = value;

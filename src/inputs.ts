@@ -1,29 +1,34 @@
 // Every input read once, validated and typed; nothing else reads INPUT_* variables.
 import path from 'node:path';
 import { Inputs } from './constants.js';
-import { ARTIFACT_FORMATS, checkArtifactName, type ArtifactFormat } from './django/artifact.js';
-import { SERVER_KINDS, type ServerKind } from './django/server-command.js';
-import { checkServerVersion } from './django/server-install.js';
-import { isValidSmokePath, isValidStatus } from './django/smoke-test.js';
-import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './django/migration-review.js';
+import { ARTIFACT_FORMATS, checkArtifactName, type ArtifactFormat } from './vocabulary/artifact.js';
+import {
+  checkServerVersion,
+  isValidSmokePath,
+  isValidStatus,
+  SERVER_KINDS,
+  type ServerKind
+} from './vocabulary/server.js';
+import { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from './vocabulary/migrations.js';
 import { ActionError, errorMessage } from './errors.js';
 import { nearestName, unquotedVersionHint } from './suggest.js';
 import { displayUrl } from './url.js';
+import { isInside } from './paths.js';
 import { CONTROL_CHARACTER, describeControl } from './control-characters.js';
-import { parseAptPackages, type AptPackage } from './oslibs/apt.js';
-import { parseVersionSpec } from './python/spec.js';
+import { parseAptPackages, type AptPackage } from './vocabulary/apt.js';
+import { parseVersionSpec } from './vocabulary/python-spec.js';
 import {
   INSTALLERS,
   PACKAGE_MANAGERS,
   type InstallerName,
   type PackageManagerChoice,
   type PackageManagerName
-} from './venv/managers/types.js';
+} from './vocabulary/managers.js';
 import {
   parseOracleComponents,
   parseOracleSha256,
   type OracleComponent
-} from './oslibs/oracle/versions.js';
+} from './vocabulary/oracle.js';
 
 export interface ActionInputs {
   /** The workspace every relative path is resolved against (GITHUB_WORKSPACE). */
@@ -90,14 +95,14 @@ export interface ActionInputs {
   commandTimeoutMinutes: number | undefined;
 }
 
-export const CHECK_MODES = ['none', 'system', 'deploy'] as const;
+const CHECK_MODES = ['none', 'system', 'deploy'] as const;
 export type CheckMode = (typeof CHECK_MODES)[number];
-export const CHECK_FAIL_LEVELS = ['ERROR', 'WARNING'] as const;
+const CHECK_FAIL_LEVELS = ['ERROR', 'WARNING'] as const;
 export type CheckFailLevel = (typeof CHECK_FAIL_LEVELS)[number];
 export type ServerChoice = 'none' | ServerKind;
 
 /** One of `accepted` (case-insensitive), or an error naming the input and the accepted values. */
-export function parseChoice<T extends string>(
+function parseChoice<T extends string>(
   name: string,
   raw: string,
   accepted: readonly T[],
@@ -244,7 +249,7 @@ function checkListItem(name: string, item: string): string {
  * Resolves a path input. Relative paths are taken from `base` and must stay inside the
  * workspace; absolute paths are accepted only where the input documents it.
  */
-export function resolvePathInput(
+function resolvePathInput(
   name: string,
   value: string,
   base: string,
@@ -273,11 +278,7 @@ export function resolvePathInput(
  * A venv is replaced whole, so `venv-path` may not be the project or the workspace, nor hold them:
  * `.`, `..` or `$HOME` would name the user's files.
  */
-export function checkVenvPlacement(
-  venvPath: string,
-  workingDirectory: string,
-  workspace: string
-): string {
+function checkVenvPlacement(venvPath: string, workingDirectory: string, workspace: string): string {
   for (const [what, dir] of [
     ['working directory', workingDirectory],
     ['workspace', workspace]
@@ -291,16 +292,11 @@ export function checkVenvPlacement(
   return venvPath;
 }
 
-export function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
 /** Group and extra names as PEP 735 / PEP 685 allow them. */
 const GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /** `dependency-groups`: names separated by spaces, commas or newlines; each once. */
-export function parseDependencyGroups(raw: string): string[] {
+function parseDependencyGroups(raw: string): string[] {
   const names = raw.split(/[\s,]+/).filter(Boolean);
   for (const name of names) {
     if (!GROUP_NAME.test(name)) {
@@ -313,7 +309,7 @@ export function parseDependencyGroups(raw: string): string[] {
 }
 
 /** A manager version pin: digits and dots, 1 to 4 parts (a prefix pins the series). */
-export function parseToolVersionInput(name: string, raw: string): string {
+function parseToolVersionInput(name: string, raw: string): string {
   if (raw !== '' && !/^\d+(\.\d+){0,3}$/.test(raw)) {
     throw new ActionError(
       `Input '${name}' must be a version such as 2.1.3, or 2.1 for any 2.1.x (got '${raw}').`
@@ -323,7 +319,7 @@ export function parseToolVersionInput(name: string, raw: string): string {
 }
 
 /** `python-version` parses as a spec (PEP 440 or a shorthand), or the step fails before any work. */
-export function checkPythonVersionInput(value: string): void {
+function checkPythonVersionInput(value: string): void {
   try {
     parseVersionSpec(value);
   } catch (error) {
@@ -332,7 +328,7 @@ export function checkPythonVersionInput(value: string): void {
 }
 
 /** `command-timeout`: minutes (decimals allowed), 0 for no limit; '' keeps the defaults. */
-export function parseCommandTimeout(raw: string): number | undefined {
+function parseCommandTimeout(raw: string): number | undefined {
   if (raw === '') return undefined;
   const minutes = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(minutes) || minutes > 10_000) {
@@ -535,7 +531,7 @@ export function readInputs(env: Env = process.env): ActionInputs {
 }
 
 /** `migrate`: a boolean, or `plan` (review without applying). */
-export function parseMigrate(raw: string): { migrate: boolean; migratePlan: boolean } {
+function parseMigrate(raw: string): { migrate: boolean; migratePlan: boolean } {
   if (raw.toLowerCase() === 'plan') return { migrate: false, migratePlan: true };
   if (raw === '' || TRUE_VALUES.includes(raw) || FALSE_VALUES.includes(raw)) {
     const migrate = parseBoolean(Inputs.Migrate, raw, true);
@@ -545,7 +541,7 @@ export function parseMigrate(raw: string): { migrate: boolean; migratePlan: bool
 }
 
 /** A timeout in seconds: a non-negative number, 0 for none. */
-export function parseSeconds(name: string, raw: string, fallback: number): number {
+function parseSeconds(name: string, raw: string, fallback: number): number {
   if (raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value) || value > 86400) {
@@ -557,7 +553,7 @@ export function parseSeconds(name: string, raw: string, fallback: number): numbe
 }
 
 /** `<repository name>-<short sha>`, else `django-app`. */
-export function defaultArtifactName(env: Env): string {
+function defaultArtifactName(env: Env): string {
   const repo = (env.GITHUB_REPOSITORY ?? '').split('/').pop() ?? '';
   const sha = (env.GITHUB_SHA ?? '').slice(0, 7);
   const name = [repo, sha]

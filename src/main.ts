@@ -35,7 +35,7 @@ import { detectPlatform, type Platform } from './platform.js';
 import { prependLibraryPath } from './library-path.js';
 import type { PythonInstall } from './python/find.js';
 import { ORIGIN_TEXT, resolvePython } from './python/resolve.js';
-import { parseVersionSpec, satisfies } from './python/spec.js';
+import { parseVersionSpec, satisfies } from './vocabulary/python-spec.js';
 import { findVersionSpec, type SpecSource } from './python/version-file.js';
 import { preflight } from './preflight.js';
 import { writeSummary, type SummaryDetails, type SummaryFailure } from './summary.js';

@@ -21,7 +21,7 @@ export function setOutputs(values: OutputValues): void {
  * heredocs with a random delimiter, which no value can end early; exported variables are checked
  * too, since no path or module name the action exports has a reason to hold one.
  */
-export function checkFileCommandValue(what: string, value: string): string {
+function checkFileCommandValue(what: string, value: string): string {
   if (CONTROL_CHARACTER.test(value)) {
     throw new ActionError(
       `Refusing to export ${what}: its value contains a line break or another control character (${JSON.stringify(value)}).`
@@ -31,7 +31,7 @@ export function checkFileCommandValue(what: string, value: string): string {
 }
 
 /** core.addPath, for a directory that is one line. */
-export function addPath(dir: string): void {
+function addPath(dir: string): void {
   core.addPath(checkFileCommandValue('a PATH entry', dir));
 }
 

@@ -1,5 +1,5 @@
 // Times each phase of the run and keeps its outcome for the job summary's timeline.
-export type PhaseStatus = 'ok' | 'failed' | 'skipped';
+export type PhaseStatus = 'ok' | 'failed';
 
 export interface PhaseRecord {
   name: string;
@@ -33,11 +33,6 @@ export class Phases {
     } finally {
       record.end = Date.now() - this.origin;
     }
-  }
-
-  skip(name: string, detail: string): void {
-    const now = Date.now() - this.origin;
-    this.records.push({ name, status: 'skipped', start: now, end: now, detail });
   }
 
   elapsed(): number {

@@ -11,7 +11,7 @@ export function warnInstead(error: unknown): void {
   );
 }
 
-export async function runPostEntry(): Promise<void> {
+async function runPostEntry(): Promise<void> {
   // The cache library may reject a promise nobody awaits, or throw from a timer.
   process.on('unhandledRejection', warnInstead);
   process.on('uncaughtException', warnInstead);

@@ -2,11 +2,12 @@
 import * as core from '@actions/core';
 import { describeDatabase, isOnRunner } from './decisions.js';
 import type { CheckFinding, DatabaseIdentity } from './django/driver.js';
-import { reviewHtml, type MigrationReview } from './django/migration-review.js';
+import type { MigrationReview } from './django/migration-review.js';
 import type { OutputValues } from './outputs.js';
 import type { PhaseRecord } from './phases.js';
+import { reviewHtml } from './summary-review.js';
 
-const ICONS = { ok: '✅', failed: '❌', skipped: '⏭️' } as const;
+const ICONS = { ok: '✅', failed: '❌' } as const;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -32,7 +33,7 @@ function addPhases(summary: typeof core.summary, phases: PhaseRecord[], totalMs:
       phase.name,
       `${ICONS[phase.status]} ${phase.status}`,
       `+${seconds(phase.start)}`,
-      phase.status === 'skipped' ? '' : seconds(phase.end - phase.start),
+      seconds(phase.end - phase.start),
       escapeCell(phase.detail)
     ])
   ]);

@@ -11,7 +11,7 @@ import { ActionError } from '../../src/errors.js';
 import { findPython } from '../../src/python/find.js';
 import { installPython, type InstallPythonOptions } from '../../src/python/install.js';
 import type { Manifest } from '../../src/python/manifest.js';
-import { parseVersionSpec } from '../../src/python/spec.js';
+import { parseVersionSpec } from '../../src/vocabulary/python-spec.js';
 import type { Platform } from '../../src/platform.js';
 import { startFileServer, type FileRoute, type FileServer } from '../helpers/file-server.js';
 import { buildPythonArchive, manifestFile, manifestRelease } from '../helpers/python-manifest.js';

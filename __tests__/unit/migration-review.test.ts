@@ -2,9 +2,9 @@ import path from 'node:path';
 import {
   annotationFile,
   planText,
-  reviewHtml,
   type MigrationReview
 } from '../../src/django/migration-review.js';
+import { reviewHtml } from '../../src/summary-review.js';
 
 const review: MigrationReview = {
   database: 'default',

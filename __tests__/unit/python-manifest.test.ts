@@ -12,7 +12,7 @@ import {
   type Manifest,
   type ReleaseTarget
 } from '../../src/python/manifest.js';
-import { normalizeVersion, parseVersionSpec } from '../../src/python/spec.js';
+import { normalizeVersion, parseVersionSpec } from '../../src/vocabulary/python-spec.js';
 import { manifestFile, manifestRelease } from '../helpers/python-manifest.js';
 
 const noble: ReleaseTarget = { platform: 'linux', platformVersion: '24.04', arch: 'x64' };

@@ -7,7 +7,7 @@ import {
   pickNewest,
   releaseOf,
   satisfies
-} from '../../src/python/spec.js';
+} from '../../src/vocabulary/python-spec.js';
 
 const versions = [
   '3.9.18',

@@ -8,7 +8,7 @@ import { ActionError } from '../errors.js';
 import { execCommand } from '../exec.js';
 import { VENV_MARKER } from '../constants.js';
 
-export const SHARD_COUNT = 4;
+const SHARD_COUNT = 4;
 const MANIFEST = 'manifest.json';
 const MANIFEST_FORMAT = 1;
 /** What creating one file or directory costs, in bytes of extraction: balances file counts. */
@@ -53,7 +53,7 @@ interface TreeNode {
  * The tree below `root` (relative names), without the marker. Symlinks are leaves, never
  * followed (a venv's `lib64 -> lib`; Node 24's recursive readdir would descend into it).
  */
-export function readTree(root: string, name = ''): TreeNode {
+function readTree(root: string, name = ''): TreeNode {
   const node: TreeNode = { name, weight: ENTRY_WEIGHT, children: [] };
   for (const dirent of readdirSync(path.join(root, name), { withFileTypes: true })) {
     const child = path.join(name, dirent.name);

@@ -19,14 +19,24 @@ import { Inputs } from '../constants.js';
 import { ActionError, tail } from '../errors.js';
 import { explainPipFailure } from '../venv/managers/pip.js';
 import { withIncludes } from '../venv/requirements.js';
+import { isInside } from '../paths.js';
+import {
+  ARTIFACT_FORMATS,
+  checkArtifactName,
+  type ArtifactFormat
+} from '../vocabulary/artifact.js';
 
-export const ARTIFACT_FORMATS = ['tar.gz', 'tar.zst'] as const;
-export type ArtifactFormat = (typeof ARTIFACT_FORMATS)[number];
+export {
+  ARTIFACT_FORMATS,
+  checkArtifactName,
+  isValidArtifactName,
+  type ArtifactFormat
+} from '../vocabulary/artifact.js';
 
 export const MANIFEST_FILE = 'setup-django-manifest.json';
 export const WHEELHOUSE_DIR = 'wheelhouse';
 /** Requirements that are not the project's own files (outside it, or extra packages). */
-export const EXTRA_REQUIREMENTS_DIR = 'setup-django-requirements';
+const EXTRA_REQUIREMENTS_DIR = 'setup-django-requirements';
 /** The manifest's layout version: bumped when its keys change meaning. */
 export const MANIFEST_VERSION = 1;
 
@@ -73,24 +83,6 @@ export interface ArtifactResult {
   manifest: Record<string, unknown>;
 }
 
-/** Whether an artifact name is accepted: a plain file name, no path, no leading dash or dot. */
-export function isValidArtifactName(name: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,199}$/.test(name) && !name.includes('..');
-}
-
-export function checkArtifactName(name: string, format: ArtifactFormat = 'tar.gz'): void {
-  if (!isValidArtifactName(name)) {
-    throw new ActionError(
-      `'artifact-name' is '${name}': use letters, digits, '.', '_', '+' and '-' only (no '/', no leading '-' or '.'), for example mysite-build; the action adds .${format}.`
-    );
-  }
-  if (/\.(tar\.gz|tgz|tar\.zst|tzst|tar)$/i.test(name)) {
-    throw new ActionError(
-      `'artifact-name' is '${name}': give the name without an extension; the action adds .${format}.`
-    );
-  }
-}
-
 // --------------------------------------------------------------------------- file selection
 
 const SKIPPED_DIRS = new Set([
@@ -124,7 +116,7 @@ function isSkippedFile(name: string): boolean {
 }
 
 /** The action's own working folder (cache shards), never part of an artifact. */
-export const WORK_DIR = '.setup-django-cache';
+const WORK_DIR = '.setup-django-cache';
 
 /** `git ls-files` for the project directory: tracked paths relative to it, NUL-separated. */
 async function gitTrackedFiles(
@@ -207,11 +199,6 @@ export function selectSourceFiles(
     if (stat.isFile() || stat.isSymbolicLink()) files.add(rel);
   }
   return [...files].sort();
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function realpath(p: string): string {
@@ -357,7 +344,7 @@ export async function buildArtifact(options: ArtifactOptions): Promise<ArtifactR
   const { format } = options;
   if (!ARTIFACT_FORMATS.includes(format)) {
     throw new ActionError(
-      `'artifact' is '${format}': use true (tar.gz), ${ARTIFACT_FORMATS.join(' or ')}, or false.`
+      `'${Inputs.Artifact}' is '${format}': use true (tar.gz), ${ARTIFACT_FORMATS.join(' or ')}, or false.`
     );
   }
   checkArtifactName(options.name, format);

@@ -24,7 +24,7 @@ import type { PythonInstall } from '../python/find.js';
 import { MANIFEST_FILE, MANIFEST_VERSION, WHEELHOUSE_DIR } from './artifact.js';
 
 /** Written into the unpacked app: proves the directory is ours and which archive it holds. */
-export const UNPACKED_MARKER = '.setup-django-unpacked.json';
+const UNPACKED_MARKER = '.setup-django-unpacked.json';
 
 export interface ArtifactManifest {
   manifestVersion: number;

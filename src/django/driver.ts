@@ -92,7 +92,7 @@ interface DriverFailure {
 }
 
 /** driver.py sits beside this module in src/ and beside the bundle in dist/. */
-export function driverPath(): string {
+function driverPath(): string {
   // Not `new URL('./driver.py', import.meta.url)`: ncc would rewrite that into a hashed asset.
   return path.join(path.dirname(fileURLToPath(import.meta.url)), 'driver.py');
 }
@@ -141,7 +141,7 @@ export function assertProjectDir(projectDir: string, workspace: string): void {
     assertManagePy(projectDir);
 }
 
-export function assertManagePy(projectDir: string): void {
+function assertManagePy(projectDir: string): void {
   if (existsSync(path.join(projectDir, 'manage.py'))) return;
   const below = findManagePyBelow(projectDir);
   const hint = below.length
@@ -158,7 +158,7 @@ const FIXES: Record<string, string> = {
     'Start the database before this step (for example a service container) and check DATABASE_URL / DATABASES, or set migrate: false.'
 };
 
-export function driverError(failure: DriverFailure): ActionError {
+function driverError(failure: DriverFailure): ActionError {
   const { code, message } = failure.error;
   const fix = FIXES[code];
   const prefix = code === 'unexpected' ? 'Django failed unexpectedly: ' : '';
@@ -170,7 +170,7 @@ export function driverError(failure: DriverFailure): ActionError {
 }
 
 /** Each system-check finding as an annotation, at its own level. */
-export function annotateChecks(findings: CheckFinding[]): void {
+function annotateChecks(findings: CheckFinding[]): void {
   for (const finding of findings) {
     const text = `${finding.obj ? `${finding.obj}: ` : ''}${finding.msg}${finding.hint ? ` HINT: ${finding.hint}` : ''}`;
     const properties = { title: `Django check ${finding.id ?? finding.level}` };
@@ -180,7 +180,7 @@ export function annotateChecks(findings: CheckFinding[]): void {
   }
 }
 
-export function driverArgs(options: DjangoOptions, resultFile: string): string[] {
+function driverArgs(options: DjangoOptions, resultFile: string): string[] {
   const args = [
     driverPath(),
     '--project-dir',
@@ -201,7 +201,7 @@ export function driverArgs(options: DjangoOptions, resultFile: string): string[]
 }
 
 /** The driver arguments of the migration review and the artifact expectations. */
-export function reviewArgs(options: DjangoOptions): string[] {
+function reviewArgs(options: DjangoOptions): string[] {
   const args: string[] = [];
   if (options.migratePlan && !options.migrate) args.push('--migrate-plan');
   args.push('--migration-lint', options.migrationLint ?? 'warn');
@@ -213,7 +213,7 @@ export function reviewArgs(options: DjangoOptions): string[] {
 }
 
 /** The review in a driver report (success or failure), when it planned migrations. */
-export function reviewOf(
+function reviewOf(
   report: DjangoReport | DriverFailure,
   options: DjangoOptions
 ): MigrationReview | undefined {

@@ -4,8 +4,9 @@ import * as core from '@actions/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const MIGRATION_LINT_LEVELS = ['none', 'warn', 'error'] as const;
-export type MigrationLintLevel = (typeof MIGRATION_LINT_LEVELS)[number];
+import type { MigrationLintLevel } from '../vocabulary/migrations.js';
+
+export { MIGRATION_LINT_LEVELS, type MigrationLintLevel } from '../vocabulary/migrations.js';
 
 export interface LintFinding {
   rule: string;
@@ -45,7 +46,7 @@ export interface MigrationReview {
   planOnly: boolean;
 }
 
-export function countFindings(review: MigrationReview): number {
+function countFindings(review: MigrationReview): number {
   return review.lint?.findings ?? 0;
 }
 
@@ -64,11 +65,7 @@ export function annotationFile(
  * `migration-lint: error`, else a warning. `projectDir` is where the file sits in the repository
  * (the working directory; in deploy mode the checkout's, as the artifact holds the same tree).
  */
-export function annotateFindings(
-  review: MigrationReview,
-  projectDir: string,
-  workspace: string
-): void {
+function annotateFindings(review: MigrationReview, projectDir: string, workspace: string): void {
   const level = review.lint?.level ?? 'none';
   if (level === 'none') return;
   for (const migration of review.plan) {
@@ -106,63 +103,12 @@ export function planText(review: MigrationReview): string {
 }
 
 /** Writes `<dir>/migration-plan-<alias>.json` and `.txt`; returns the JSON path. */
-export function writePlanFiles(review: MigrationReview, dir: string): string {
+function writePlanFiles(review: MigrationReview, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const base = path.join(dir, `migration-plan-${review.database}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(review, null, 2)}\n`);
   writeFileSync(`${base}.txt`, planText(review));
   return `${base}.json`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[<>&"]/g,
-    c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!
-  );
-}
-
-/** The summary section: one line per pending migration, its findings, its SQL collapsed. */
-export function reviewHtml(review: MigrationReview): string {
-  const pending = review.plan.length;
-  const heading = `<h3>Migration review: ${pending} pending on <code>${escapeHtml(review.database)}</code> (${escapeHtml(review.engine ?? 'unknown engine')})${review.planOnly ? ', plan only: nothing applied' : ''}</h3>`;
-  if (pending === 0) return `${heading}\n<p>No pending migrations: the database is up to date.</p>`;
-  const lint = review.lint;
-  const parts = [heading];
-  if (lint) {
-    const verdict =
-      lint.findings === 0
-        ? '✅ no unsafe operations'
-        : `${lint.level === 'error' ? '❌' : '⚠️'} ${lint.findings} unsafe operation${lint.findings === 1 ? '' : 's'}`;
-    parts.push(
-      `<p>migration-lint <code>${lint.level}</code>: ${verdict}${lint.allowed ? `, ${lint.allowed} allowed by an opt-out comment` : ''}.</p>`
-    );
-  }
-  const applied = new Set(review.applied);
-  for (const migration of review.plan) {
-    const counted = migration.findings.filter(f => !f.allowed && !f.external).length;
-    const mark = counted ? '⚠️' : applied.has(migration.label) ? '✅' : '⏳';
-    const ops = migration.operations.map(op => op.description).join('; ');
-    const body: string[] = [];
-    if (migration.file) body.push(`<p><code>${escapeHtml(migration.file)}</code></p>`);
-    if (migration.findings.length) {
-      body.push(
-        `<ul>${migration.findings
-          .map(f =>
-            f.allowed
-              ? `<li>✔️ <code>${f.rule}</code> allowed (line ${f.line}): ${escapeHtml(f.allow_reason ?? '')}</li>`
-              : `<li>⚠️ <code>${f.rule}</code> (line ${f.line}): ${escapeHtml(f.message)}<br>Safe pattern: ${escapeHtml(f.fix)}</li>`
-          )
-          .join('')}</ul>`
-      );
-    }
-    if (migration.sql_error)
-      body.push(`<p>SQL not collected: ${escapeHtml(migration.sql_error)}</p>`);
-    body.push(`<pre lang="sql"><code>${escapeHtml(migration.sql)}</code></pre>`);
-    parts.push(
-      `<details${counted ? ' open' : ''}><summary>${mark} <code>${escapeHtml(migration.label)}</code>: ${escapeHtml(ops)}</summary>\n\n${body.join('\n')}\n</details>`
-    );
-  }
-  return parts.join('\n');
 }
 
 /** Annotations and plan files for a review; the values of the review's outputs. */

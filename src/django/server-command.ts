@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ActionError } from '../errors.js';
 
-export const SERVER_KINDS = ['gunicorn', 'uvicorn'] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
+import type { ServerKind } from '../vocabulary/server.js';
+
+export { SERVER_KINDS, type ServerKind } from '../vocabulary/server.js';
 
 /** WSGI_APPLICATION / ASGI_APPLICATION as the settings report them (dotted paths). */
 export interface ServerApp {

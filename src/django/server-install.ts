@@ -4,32 +4,14 @@ import * as pep440 from '@renovatebot/pep440';
 import { execCommand, ExecError } from '../exec.js';
 import { ActionError, tail } from '../errors.js';
 import { explainPipFailure } from '../venv/managers/pip.js';
-import { SERVER_KINDS, type ServerKind } from './server-command.js';
+import {
+  checkServerVersion,
+  serverSpecifier,
+  SERVER_KINDS,
+  type ServerKind
+} from '../vocabulary/server.js';
 
-const BARE_VERSION = /^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?(?:\.\*)?$/;
-
-/** The PEP 440 specifier a `server-version` value stands for: `23.0.0` → `==23.0.0`, `23.*` → `==23.*`. */
-export function serverSpecifier(version: string): string {
-  return BARE_VERSION.test(version) ? `==${version}` : version;
-}
-
-/**
- * Whether a `server-version` value is accepted: a version (`23.0.0`), a prefix (`23.*`) or a
- * PEP 440 specifier (`>=23,<24`, `~=23.0`), without spaces, extras or markers.
- */
-export function isValidServerVersion(version: string): boolean {
-  if (version === '' || /\s/.test(version) || version.includes('===')) return false;
-  if (!BARE_VERSION.test(version) && !/^[<>=!~]/.test(version)) return false;
-  return pep440.validRange(serverSpecifier(version));
-}
-
-export function checkServerVersion(version: string): void {
-  if (!isValidServerVersion(version)) {
-    throw new ActionError(
-      `'server-version' is '${version}': give a version such as 23.0.0, 23.* for any 23 release, or a PEP 440 specifier such as >=23,<24 (no spaces, extras or markers).`
-    );
-  }
-}
+export { checkServerVersion, isValidServerVersion, serverSpecifier } from '../vocabulary/server.js';
 
 /** Whether an installed version satisfies `server-version` as pip reads it (zero padding, `X.*`). */
 export function versionSatisfies(installed: string, wanted: string): boolean {

@@ -4,6 +4,9 @@ import net from 'node:net';
 import { startBackground, type BackgroundProcess } from '../exec.js';
 import { ActionError, errorMessage, tail } from '../errors.js';
 import { resolveAppSpec, serverArgs, type ServerApp, type ServerKind } from './server-command.js';
+import { isValidSmokePath, isValidStatus } from '../vocabulary/server.js';
+
+export { isValidSmokePath, isValidStatus } from '../vocabulary/server.js';
 import { installedVersion, versionAtLeast } from './server-install.js';
 
 export interface SmokeTestOptions {
@@ -38,15 +41,6 @@ export interface SmokeTestResult {
   hint?: string;
   /** The server's pid (its process group), stopped when smokeTest returns. */
   pid?: number;
-}
-
-/** Whether a `smoke-test-path` is accepted: an absolute URL path (query allowed), no spaces. */
-export function isValidSmokePath(value: string): boolean {
-  return /^\/[\x21-\x7e]*$/.test(value) && !value.startsWith('//');
-}
-
-export function isValidStatus(value: number): boolean {
-  return Number.isInteger(value) && value >= 100 && value <= 599;
 }
 
 /** A free TCP port on 127.0.0.1 (bound to port 0, then released). */

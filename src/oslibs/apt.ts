@@ -1,19 +1,13 @@
 // Installs Debian/Ubuntu packages named by the user, skipping those already installed.
 import * as core from '@actions/core';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import path from 'node:path';
 import { ActionError, tail } from '../errors.js';
 import { execCommand, type ExecOptions, type ExecResult } from '../exec.js';
 import type { Platform } from '../platform.js';
+import { Inputs } from '../constants.js';
+import { findExecutable } from '../paths.js';
+import { aptSpec, type AptPackage } from '../vocabulary/apt.js';
 
-/** The input's public name (the lead may switch this to `Inputs.AptPackages`). */
-export const APT_PACKAGES_INPUT = 'apt-packages';
-
-export interface AptPackage {
-  name: string;
-  /** Exact Debian version to install (`name=version`); any installed version otherwise. */
-  version?: string;
-}
+export { aptSpec, parseAptPackages, type AptPackage } from '../vocabulary/apt.js';
 
 export interface AptInstallResult {
   /** Packages apt-get installed, as requested (`name` or `name=version`). */
@@ -38,70 +32,6 @@ export interface AptOptions {
   searchPath?: string;
 }
 
-// Debian Policy 5.6.1: lower case letters, digits, + - . ; at least two characters.
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-// Debian Policy 5.6.12: [epoch:]upstream_version[-debian_revision], upstream starting with a digit.
-const PACKAGE_VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~-]*$/;
-
-const GRAMMAR_HELP =
-  'Package names are lower-case letters, digits and + . - (at least two characters, starting ' +
-  'with a letter or digit); pin a version with name=version. Separate packages with spaces or new lines.';
-
-function invalidToken(token: string, what: string): ActionError {
-  return new ActionError(
-    `Input '${APT_PACKAGES_INPUT}' has an invalid ${what} in '${token}'. ${GRAMMAR_HELP}`
-  );
-}
-
-function parseToken(token: string): AptPackage {
-  const eq = token.indexOf('=');
-  const name = eq === -1 ? token : token.slice(0, eq);
-  const version = eq === -1 ? undefined : token.slice(eq + 1);
-  if (!PACKAGE_NAME.test(name)) throw invalidToken(token, 'package name');
-  // apt-get reads `name-` as "remove name": never a package to install.
-  if (name.endsWith('-')) {
-    throw new ActionError(
-      `Input '${APT_PACKAGES_INPUT}' has '${token}', which apt-get would read as "remove ${name.slice(0, -1)}". Name the package to install without the trailing '-'.`
-    );
-  }
-  if (version !== undefined && !PACKAGE_VERSION.test(version)) {
-    throw invalidToken(token, 'version');
-  }
-  return version === undefined ? { name } : { name, version };
-}
-
-/**
- * Parses `apt-packages`: names (or name=version) separated by spaces or new lines, `#` starting
- * a comment. Anything outside Debian's grammar is rejected, so no token can become an apt
- * option (`-o …`) or reach a shell (`a;b`, `$(id)`).
- */
-export function parseAptPackages(raw: string): AptPackage[] {
-  const tokens = raw
-    .split(/\r?\n/)
-    .map(line => line.replace(/(^|\s)#.*$/, ''))
-    .join(' ')
-    .split(/\s+/)
-    .filter(token => token !== '');
-  const byName = new Map<string, AptPackage>();
-  for (const token of tokens) {
-    const pkg = parseToken(token);
-    const seen = byName.get(pkg.name);
-    if (seen && seen.version !== pkg.version) {
-      throw new ActionError(
-        `Input '${APT_PACKAGES_INPUT}' names '${pkg.name}' twice with different versions ` +
-          `('${aptSpec(seen)}' and '${token}'). Keep one.`
-      );
-    }
-    byName.set(pkg.name, pkg);
-  }
-  return [...byName.values()];
-}
-
-/** `name` or `name=version`, as apt-get takes it. */
-export function aptSpec(pkg: AptPackage): string {
-  return pkg.version === undefined ? pkg.name : `${pkg.name}=${pkg.version}`;
-}
-
 /**
  * The package providing `libaio.so.1` for Oracle Instant Client: Ubuntu 24.04 and Debian 13
  * renamed it `libaio1t64` (64-bit time_t transition), whose library is `libaio.so.1t64`.
@@ -112,20 +42,6 @@ export function libaioPackages(platform: Platform): string[] {
   if (platform.distro === 'ubuntu' && version >= 24.04) return ['libaio1t64'];
   if (platform.distro === 'debian' && version >= 13) return ['libaio1t64'];
   return ['libaio1'];
-}
-
-function onPath(command: string, searchPath: string): boolean {
-  return searchPath
-    .split(path.delimiter)
-    .filter(dir => dir !== '')
-    .some(dir => {
-      try {
-        accessSync(path.join(dir, command), fsConstants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
 }
 
 /** Whether dpkg has the package installed (in the pinned version, when there is one). */
@@ -156,7 +72,7 @@ export function explainAptFailure(output: string, platform: Platform): string | 
   const located = /Unable to locate package (\S+)/.exec(output);
   if (located) {
     return (
-      `Input '${APT_PACKAGES_INPUT}': apt-get found no package '${located[1]}' on ` +
+      `Input '${Inputs.AptPackages}': apt-get found no package '${located[1]}' on ` +
       `${platform.distro} ${platform.distroVersion} (after apt-get update). Check the spelling ` +
       `(apt-cache search <word>) and that the package exists for this release.`
     );
@@ -164,14 +80,14 @@ export function explainAptFailure(output: string, platform: Platform): string | 
   const version = /Version '([^']+)' for '([^']+)' was not found/.exec(output);
   if (version) {
     return (
-      `Input '${APT_PACKAGES_INPUT}': version '${version[1]}' of '${version[2]}' is not available on ` +
+      `Input '${Inputs.AptPackages}': version '${version[1]}' of '${version[2]}' is not available on ` +
       `${platform.distro} ${platform.distroVersion}. List the versions with apt-cache policy ${version[2]}.`
     );
   }
   const candidate = /Package '?([^' ]+)'? has no installation candidate/.exec(output);
   if (candidate) {
     return (
-      `Input '${APT_PACKAGES_INPUT}': package '${candidate[1]}' has no installation candidate on ` +
+      `Input '${Inputs.AptPackages}': package '${candidate[1]}' has no installation candidate on ` +
       `${platform.distro} ${platform.distroVersion} (it is virtual or obsolete). Name a real package.`
     );
   }
@@ -215,7 +131,7 @@ async function runApt(
  * (`python3-dj.+` selects over a thousand packages) and `name+` as `name`: only names apt knows
  * literally may reach it. `apt-cache pkgnames` matches a literal prefix, never a regex.
  */
-export function mayBeRegex(name: string): boolean {
+function mayBeRegex(name: string): boolean {
   return /[.+]/.test(name);
 }
 
@@ -230,7 +146,7 @@ async function checkLiteralNames(
     });
     if (!result.stdout.split('\n').some(line => line.trim() === pkg.name)) {
       throw new ActionError(
-        `Input '${APT_PACKAGES_INPUT}': apt knows no package named exactly '${pkg.name}' on ` +
+        `Input '${Inputs.AptPackages}': apt knows no package named exactly '${pkg.name}' on ` +
           `${platform.distro} ${platform.distroVersion} (after apt-get update). Names are taken ` +
           `literally, never as patterns ('.' and '+' are plain characters): name each package ` +
           `in full (apt-cache search <word> lists them).`
@@ -243,23 +159,25 @@ async function checkSudo(exec: ExecFn): Promise<void> {
   const result = await exec('sudo', ['-n', 'true'], { allowFailure: true }).catch(() => undefined);
   if (result?.exitCode === 0) return;
   throw new ActionError(
-    `Input '${APT_PACKAGES_INPUT}' needs root or passwordless sudo to run apt-get, and this runner ` +
+    `Input '${Inputs.AptPackages}' needs root or passwordless sudo to run apt-get, and this runner ` +
       `has neither. Run the job as root (container jobs), allow passwordless sudo, or install ` +
-      `the packages in the runner image and leave '${APT_PACKAGES_INPUT}' empty.`
+      `the packages in the runner image and leave '${Inputs.AptPackages}' empty.`
   );
 }
 
 /** Whether this runner has apt-get and dpkg-query (Debian, Ubuntu and their derivatives). */
 export function aptAvailable(platform: Platform, searchPath = process.env.PATH ?? ''): boolean {
   return (
-    platform.os === 'linux' && onPath('apt-get', searchPath) && onPath('dpkg-query', searchPath)
+    platform.os === 'linux' &&
+    findExecutable('apt-get', searchPath) !== undefined &&
+    findExecutable('dpkg-query', searchPath) !== undefined
   );
 }
 
 function checkAptPlatform(platform: Platform, searchPath: string): void {
   if (aptAvailable(platform, searchPath)) return;
   throw new ActionError(
-    `Input '${APT_PACKAGES_INPUT}' needs a Debian or Ubuntu runner with apt-get, but this runner ` +
+    `Input '${Inputs.AptPackages}' needs a Debian or Ubuntu runner with apt-get, but this runner ` +
       `is ${platform.distro} ${platform.distroVersion} (${platform.os}) without apt-get. Install ` +
       `the libraries with the platform's own package manager in an earlier step instead.`
   );

@@ -11,7 +11,7 @@ import {
   parseVersionSpec,
   pickNewest,
   type VersionSpec
-} from './spec.js';
+} from '../vocabulary/python-spec.js';
 import { prependLibraryPath } from '../library-path.js';
 
 export interface PythonInstall {
@@ -108,7 +108,7 @@ export function toolCacheExecutable(toolCacheDir: string, version: string, arch:
 }
 
 /** Candidate names on PATH: python3.X, python3, python (not -config, not 2.x). */
-export function isInterpreterName(name: string): boolean {
+function isInterpreterName(name: string): boolean {
   return /^python(3(\.\d+)?)?$/.test(name);
 }
 
@@ -159,12 +159,12 @@ async function probeAll(files: string[]): Promise<PythonInstall[]> {
 }
 
 /** Every working, non-venv interpreter on PATH. Slow with many wrappers (pyenv shims): for errors. */
-export async function pathInterpreters(envPath: string): Promise<PythonInstall[]> {
+async function pathInterpreters(envPath: string): Promise<PythonInstall[]> {
   return probeAll(pathCandidates(envPath));
 }
 
 /** The minor version a name promises (python3.11 → 11), or undefined for python3 / python. */
-export function minorOfName(file: string): number | undefined {
+function minorOfName(file: string): number | undefined {
   const match = /^python3\.(\d+)$/.exec(path.basename(file));
   return match ? Number(match[1]) : undefined;
 }
@@ -269,7 +269,7 @@ export class PythonNotFoundError extends ActionError {
   }
 }
 
-export function noMatch(
+function noMatch(
   spec: VersionSpec,
   source: SpecSource | undefined,
   found: FoundVersions

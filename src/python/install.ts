@@ -36,8 +36,9 @@ import {
   type PickedRelease,
   type ReleaseTarget
 } from './manifest.js';
-import { pickNewest, type VersionSpec } from './spec.js';
+import { pickNewest, type VersionSpec } from '../vocabulary/python-spec.js';
 import type { SpecSource } from './version-file.js';
+import { Inputs } from '../constants.js';
 
 export interface InstallPythonOptions {
   spec: VersionSpec;
@@ -65,7 +66,7 @@ function fromWhere(source: SpecSource | undefined): string {
 }
 
 /** Checks `$RUNNER_TOOL_CACHE` before anything is fetched; the errors say where it looked. */
-export function checkToolCacheDir(
+function checkToolCacheDir(
   toolCacheDir: string | undefined,
   spec: VersionSpec,
   source?: SpecSource
@@ -153,7 +154,7 @@ function archiveHint(status: number | undefined, url: string, mirror: string | u
       : 'The manifest lists an archive that is not there; re-run later, or serve it from a mirror (python-mirror).';
   }
   if (status === 403 || status === 429) {
-    return "The server refused it, probably GitHub's rate limit: pass a token in 'token', or use a mirror (python-mirror).";
+    return `The server refused it, probably GitHub's rate limit: pass a token in '${Inputs.Token}', or use a mirror (${Inputs.PythonMirror}).`;
   }
   if (status) return 'The server failed 3 times in a row; re-run the job later, or use a mirror.';
   return 'The connection failed or broke off 3 times in a row (refused, reset or a truncated download); re-run the job later, or use a mirror.';
@@ -185,7 +186,7 @@ async function downloadArchive(
 }
 
 /** An archive entry that would land outside the folder it is unpacked into. */
-export function escapingEntry(names: string[]): string | undefined {
+function escapingEntry(names: string[]): string | undefined {
   return names.find(name => path.isAbsolute(name) || name.split('/').includes('..'));
 }
 

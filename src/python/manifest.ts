@@ -12,8 +12,9 @@ import {
   releaseOf,
   satisfies,
   type VersionSpec
-} from './spec.js';
+} from '../vocabulary/python-spec.js';
 import { displayUrl, requestFor } from '../url.js';
+import { Inputs } from '../constants.js';
 
 export const MANIFEST_FILE = 'versions-manifest.json';
 export const DEFAULT_MANIFEST_URL = `https://raw.githubusercontent.com/actions/python-versions/main/${MANIFEST_FILE}`;
@@ -75,7 +76,7 @@ function isPrerelease(release: ManifestRelease): boolean {
  * when allowed, and then stand for the release they precede: with allow-prereleases,
  * `3.14.0rc1` is a candidate for `3.14` and `>=3.14`, not for `<3.14` nor `!=3.14.0rc1`.
  */
-export function releaseMatches(
+function releaseMatches(
   release: ManifestRelease,
   spec: VersionSpec,
   allowPrereleases = false
@@ -89,7 +90,7 @@ export function releaseMatches(
   return base !== null && satisfies(base, spec);
 }
 
-export function fileFits(file: ManifestFile, target: ReleaseTarget): boolean {
+function fileFits(file: ManifestFile, target: ReleaseTarget): boolean {
   return (
     file.platform === target.platform &&
     file.arch === target.arch &&
@@ -206,11 +207,11 @@ export function describeNoRelease(
   } else if (offer.prereleases.length) {
     parts.push(`prereleases: ${offer.prereleases.slice(0, 5).join(', ')}`);
   }
-  return `${parts.join('; ')}. Change the version spec to one of those, or use a mirror that has the version ('python-mirror').`;
+  return `${parts.join('; ')}. Change the version spec to one of those, or use a mirror that has the version ('${Inputs.PythonMirror}').`;
 }
 
 /** Whether a URL is GitHub's, the only hosts a GitHub token may be sent to. */
-export function isGitHubUrl(url: string): boolean {
+function isGitHubUrl(url: string): boolean {
   let host: string;
   try {
     host = new URL(url).hostname.toLowerCase();
@@ -239,11 +240,13 @@ export function manifestUrl(mirror: string | undefined): string {
     url = new URL(value);
   } catch {
     throw new ActionError(
-      `'python-mirror' must be an http(s) URL (a base URL serving ${MANIFEST_FILE} and the archives), not '${displayUrl(value)}'.`
+      `'${Inputs.PythonMirror}' must be an http(s) URL (a base URL serving ${MANIFEST_FILE} and the archives), not '${displayUrl(value)}'.`
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ActionError(`'python-mirror' must be an http(s) URL, not '${displayUrl(value)}'.`);
+    throw new ActionError(
+      `'${Inputs.PythonMirror}' must be an http(s) URL, not '${displayUrl(value)}'.`
+    );
   }
   if (url.pathname.endsWith('.json')) return url.toString();
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/${MANIFEST_FILE}`;
@@ -307,10 +310,10 @@ function fetchHint(url: string, status: number | undefined): string {
   if (status === 404) {
     return github
       ? 'Check the URL.'
-      : `Check 'python-mirror': it must be a base URL serving ${MANIFEST_FILE} (or the manifest's own URL).`;
+      : `Check '${Inputs.PythonMirror}': it must be a base URL serving ${MANIFEST_FILE} (or the manifest's own URL).`;
   }
   if (github && (status === 403 || status === 429)) {
-    return "GitHub's rate limit was probably hit: pass a token in 'token' (the default github.token does), or serve the manifest from a mirror ('python-mirror').";
+    return `GitHub's rate limit was probably hit: pass a token in '${Inputs.Token}' (the default github.token does), or serve the manifest from a mirror ('${Inputs.PythonMirror}').`;
   }
   if (status === 401 || status === 403) return 'The server refused access.';
   return 'Re-run the job later, or serve the manifest and archives from a mirror (python-mirror).';

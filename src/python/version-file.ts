@@ -14,12 +14,7 @@ export interface SpecSource {
 }
 
 /** Files searched, in order, when neither input names a version. */
-export const AUTO_VERSION_FILES = [
-  '.python-version',
-  'runtime.txt',
-  '.tool-versions',
-  'pyproject.toml'
-];
+const AUTO_VERSION_FILES = ['.python-version', 'runtime.txt', '.tool-versions', 'pyproject.toml'];
 
 function stripBom(text: string): string {
   return text.replace(/^\uFEFF/, '');
@@ -101,13 +96,13 @@ export function findVersionSpec(
   if (inputFile !== '') {
     if (!existsSync(inputFile)) {
       throw new ActionError(
-        `The file given in '${Inputs.PythonVersionFile}' was not found: ${inputFile}. The path is relative to 'working-directory'.`
+        `The file given in '${Inputs.PythonVersionFile}' was not found: ${inputFile}. The path is relative to '${Inputs.WorkingDirectory}'.`
       );
     }
     const spec = parseByName(inputFile, readFileSync(inputFile, 'utf8'));
     if (!spec) {
       throw new ActionError(
-        `No Python version found in ${inputFile} (from '${Inputs.PythonVersionFile}'). Write a version such as 3.12 in it, or set 'python-version'.`
+        `No Python version found in ${inputFile} (from '${Inputs.PythonVersionFile}'). Write a version such as 3.12 in it, or set '${Inputs.PythonVersion}'.`
       );
     }
     return { spec, source: `file ${display(inputFile, projectDir)}`, file: inputFile };

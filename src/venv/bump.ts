@@ -158,7 +158,7 @@ async function pipTarget(plan: VenvPlan, seed: SeedPlan, temp: string): Promise<
 }
 
 /** The pip version a seed wheel installs (`pip-23.2.1-py3-none-any.whl` gives 23.2.1). */
-export function seedVersion(wheel: string | undefined): string | undefined {
+function seedVersion(wheel: string | undefined): string | undefined {
   return wheel ? /^pip-([^-]+)-/.exec(path.basename(wheel))?.[1] : undefined;
 }
 

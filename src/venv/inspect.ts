@@ -10,7 +10,7 @@ export function venvPython(venvPath: string): string {
 }
 
 /** `key = value` lines of pyvenv.cfg. */
-export function parsePyvenvCfg(text: string): Record<string, string> {
+function parsePyvenvCfg(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const index = line.indexOf('=');

@@ -13,6 +13,7 @@ import { pipInstallRequirements, pyprojectSpecs } from './managers/pip.js';
 import type { DependencySource, InstallerName, PackageManagerName } from './managers/types.js';
 import { prepareUv, uvPipInstall } from './managers/uv-pip.js';
 import { planSeed, seedPip, type SeedPlan } from './seed.js';
+import { Inputs } from '../constants.js';
 
 export interface VenvPlan {
   venvPath: string;
@@ -44,11 +45,7 @@ export interface VenvResult {
 }
 
 /** Creates an empty venv; with the fast seed plan pip comes later, with the requirements. */
-export async function createVenv(
-  python: PythonInstall,
-  venvPath: string,
-  seed: SeedPlan
-): Promise<void> {
+async function createVenv(python: PythonInstall, venvPath: string, seed: SeedPlan): Promise<void> {
   removeVenv(venvPath);
   const args = ['-m', 'venv', ...(seed.mode === 'fast' ? ['--without-pip'] : []), venvPath];
   try {
@@ -80,7 +77,7 @@ async function installWithPip(plan: VenvPlan, seed?: SeedPlan): Promise<void> {
   const specs = source.pyproject ? pyprojectSpecs(source.pyproject) : [];
   if (source.requirementFiles.length === 0 && !source.pyproject) {
     core.warning(
-      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set 'requirements-file'.`
+      `No requirements file found in ${plan.projectDir}: nothing was installed into the virtualenv. Add requirements.txt (or a lock file: uv.lock, poetry.lock, Pipfile.lock), or set '${Inputs.RequirementsFile}'.`
     );
   }
   const fast = seed?.mode === 'fast' && seed.pipWheel !== undefined;
@@ -168,7 +165,7 @@ async function build(plan: VenvPlan): Promise<void> {
 }
 
 /** Why the venv at the plan's path cannot be reused as is; undefined when it can. */
-export async function checkExistingVenv(plan: VenvPlan): Promise<string | undefined> {
+async function checkExistingVenv(plan: VenvPlan): Promise<string | undefined> {
   const check = inspectVenv(plan.venvPath, plan.python);
   if (!check.usable) return check.reason;
   const probe = await probeVenv(plan.venvPath, plan.python, []);

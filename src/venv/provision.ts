@@ -82,7 +82,7 @@ export function withLocalCode(hash: string, source: DependencySource, root: stri
 }
 
 /** pip reads nothing but the wheelhouse: no index, no pip.conf or PIP_* settings. */
-export function wheelhouseOnlyArgs(dir: string): string[] {
+function wheelhouseOnlyArgs(dir: string): string[] {
   return ['--isolated', '--no-index', '--find-links', dir];
 }
 

@@ -53,7 +53,7 @@ export function unresolvedLineError(
   const unset = [...value.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map(match => match[1]);
   const reason = unset.length
     ? `uses \${${unset[0]}}, which is not set in the environment (pip expands it only when set): set ${unset[0]} in the step's env, or write the path out`
-    : `names ${what} ${value}, which does not exist: fix the path (relative paths are relative to the including file for -r/-c, to 'working-directory' for packages)`;
+    : `names ${what} ${value}, which does not exist: fix the path (relative paths are relative to the including file for -r/-c, to '${Inputs.WorkingDirectory}' for packages)`;
   return new ActionError(`Line ${line} of ${file} ${reason}.`);
 }
 
@@ -70,7 +70,7 @@ export function resolveRequirementFiles(inputFiles: string[], projectDir: string
     }
     if (!existsSync(file)) {
       throw new ActionError(
-        `The requirements file ${path.relative(projectDir, file) || file} named in '${Inputs.RequirementsFile}' does not exist (paths are relative to 'working-directory': ${projectDir}).`
+        `The requirements file ${path.relative(projectDir, file) || file} named in '${Inputs.RequirementsFile}' does not exist (paths are relative to '${Inputs.WorkingDirectory}': ${projectDir}).`
       );
     }
   }

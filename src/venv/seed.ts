@@ -29,7 +29,7 @@ const PROBE = [
 ].join('\n');
 
 /** `pip --python` exists since pip 22.3. */
-export const MIN_PIP_FOR_PYTHON_OPTION = '22.3.0';
+const MIN_PIP_FOR_PYTHON_OPTION = '22.3.0';
 
 export async function planSeed(python: PythonInstall): Promise<SeedPlan> {
   const result = await execCommand(python.executable, ['-I', '-c', PROBE], { allowFailure: true });

@@ -2,7 +2,7 @@
 // order whose files are present (uv.lock, poetry.lock, Pipfile(.lock), requirements, pyproject).
 import path from 'node:path';
 import { Inputs } from '../../constants.js';
-import { isInside } from '../../inputs.js';
+import { isInside } from '../../paths.js';
 import { projectFile, readToml } from './manifest.js';
 import { pipenv } from './pipenv.js';
 import { poetry } from './poetry.js';
@@ -16,7 +16,7 @@ import type {
 import { uv } from './uv.js';
 
 /** The lock-file managers, in the order `auto` tries them. Adding one is adding a module here. */
-export const LOCK_MANAGERS: readonly PackageManager[] = [uv, poetry, pipenv];
+const LOCK_MANAGERS: readonly PackageManager[] = [uv, poetry, pipenv];
 
 export function lockManager(name: Exclude<PackageManagerName, 'pip'>): PackageManager {
   const manager = LOCK_MANAGERS.find(candidate => candidate.name === name);
@@ -39,7 +39,7 @@ export interface DetectOptions {
  * projectDir, then each directory above it up to the workspace: a repository often keeps
  * pyproject.toml and its lock at the root and the Django project in a subdirectory.
  */
-export function searchDirs(projectDir: string, workspace?: string): string[] {
+function searchDirs(projectDir: string, workspace?: string): string[] {
   const dirs = [projectDir];
   if (!workspace || !isInside(projectDir, workspace)) return dirs;
   let dir = projectDir;

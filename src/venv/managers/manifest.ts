@@ -120,7 +120,7 @@ export function resolvePyprojectLock(
   const pyproject = projectFile(projectDir, 'pyproject.toml');
   if (!pyproject) {
     throw new ActionError(
-      `${manager} needs pyproject.toml, and ${projectDir} has none. Set 'working-directory' to the directory holding pyproject.toml and ${lockName}.`
+      `${manager} needs pyproject.toml, and ${projectDir} has none. Set '${Inputs.WorkingDirectory}' to the directory holding pyproject.toml and ${lockName}.`
     );
   }
   const lock = projectFile(projectDir, lockName);

@@ -188,7 +188,7 @@ export function translatePipSettings(
 }
 
 /** pip's settings as `pip config list` reports them with this interpreter; {} when it cannot. */
-export async function readPipConfig(pythonExecutable: string, cwd?: string): Promise<PipConfig> {
+async function readPipConfig(pythonExecutable: string, cwd?: string): Promise<PipConfig> {
   const result = await execCommand(
     pythonExecutable,
     ['-m', 'pip', '--disable-pip-version-check', 'config', 'list'],

@@ -26,7 +26,7 @@ export function explainPipFailure(output: string): string | undefined {
   }
   const build = /Failed (?:to build|building wheel for) ([^\s]+)/.exec(output);
   if (build) {
-    return `building '${build[1]}' from source failed. It may need OS headers or a compiler: install them with 'apt-packages' (for example libpq-dev), or pin a version that ships a wheel.`;
+    return `building '${build[1]}' from source failed. It may need OS headers or a compiler: install them with '${Inputs.AptPackages}' (for example libpq-dev), or pin a version that ships a wheel.`;
   }
   const conflict = /ResolutionImpossible|conflicting dependencies/.exec(output);
   if (conflict)

@@ -19,6 +19,7 @@ import {
   type ManagerTool
 } from './tool.js';
 import type { DependencySource, ManagerCommand, PackageManager } from './types.js';
+import { Inputs } from '../../constants.js';
 
 /** Pipfile tables that are not package categories. */
 const NOT_CATEGORIES = new Set(['source', 'requires', 'pipenv', 'scripts']);
@@ -50,11 +51,7 @@ export function pipenvCategories(
   return [...new Set(classifyGroups(mapped, catalog, pipfile).groups)];
 }
 
-export function pipenvEnv(
-  venvPath: string,
-  pipfile: string,
-  envPath?: string
-): ManagerCommand['env'] {
+function pipenvEnv(venvPath: string, pipfile: string, envPath?: string): ManagerCommand['env'] {
   return {
     ...activeVenvEnv(venvPath, envPath),
     // pipenv uses the active venv (VIRTUAL_ENV) unless told to ignore it.
@@ -68,7 +65,7 @@ export function pipenvEnv(
   };
 }
 
-export function pipenvVerifyCommand(
+function pipenvVerifyCommand(
   tool: Pick<ManagerTool, 'executable'>,
   venvPath: string,
   pipfile: string
@@ -99,7 +96,7 @@ export function explainPipenvFailure(output: string): string | undefined {
   if (/Pipfile\.lock.*(?:not found|does not exist)|No Pipfile\.lock found/i.test(output))
     return "Pipfile.lock was not found: run 'pipenv lock' and commit Pipfile.lock.";
   if (/Python .* was not found on your system|Your Pipfile requires python_version/i.test(output))
-    return "the Pipfile's [requires] python_version does not match the venv's Python: set 'python-version' to match it.";
+    return `the Pipfile's [requires] python_version does not match the venv's Python: set '${Inputs.PythonVersion}' to match it.`;
   return explainPipFailure(output);
 }
 
@@ -111,7 +108,7 @@ export const pipenv: PackageManager = {
     const lock = projectFile(projectDir, 'Pipfile.lock');
     if (!pipfile) {
       throw new ActionError(
-        `pipenv needs a Pipfile, and ${projectDir} has ${lock ? 'only Pipfile.lock' : 'none'}. Commit the Pipfile with its Pipfile.lock, or set 'working-directory' to the directory holding them.`
+        `pipenv needs a Pipfile, and ${projectDir} has ${lock ? 'only Pipfile.lock' : 'none'}. Commit the Pipfile with its Pipfile.lock, or set '${Inputs.WorkingDirectory}' to the directory holding them.`
       );
     }
     if (!lock) throw missingLockError('pipenv', 'Pipfile.lock', projectDir, "run 'pipenv lock'");

@@ -17,6 +17,7 @@ import {
   type ManagerTool
 } from './tool.js';
 import type { DependencySource, ManagerCommand, PackageManager } from './types.js';
+import { Inputs } from '../../constants.js';
 
 /** Groups (`[tool.poetry.group.<name>]`, legacy dev-dependencies) and extras poetry knows. */
 export function poetryCatalog(pyproject: Record<string, unknown>): GroupCatalog {
@@ -42,7 +43,7 @@ function selection(source: DependencySource): ClassifiedGroups {
   return classifyGroups(source.groups, poetryCatalog(readToml(pyproject)), pyproject);
 }
 
-export function poetryEnv(venvPath: string, envPath?: string): ManagerCommand['env'] {
+function poetryEnv(venvPath: string, envPath?: string): ManagerCommand['env'] {
   return {
     ...activeVenvEnv(venvPath, envPath),
     // With the venv active poetry uses it; never let it create one of its own instead.
@@ -94,9 +95,10 @@ export function explainPoetryFailure(output: string): string | undefined {
     return POETRY_STALE_LOCK;
   const group = /Group\(s\) not found: ([^\n]+)/.exec(output);
   if (group)
-    return `pyproject.toml defines no poetry group ${group[1].trim()}. Fix 'dependency-groups' or add the group.`;
+    return `pyproject.toml defines no poetry group ${group[1].trim()}. Fix '${Inputs.DependencyGroups}' or add the group.`;
   const extra = /Extra \[?([^\]\n]+?)\]? is not specified/i.exec(output);
-  if (extra) return `pyproject.toml defines no extra '${extra[1]}'. Fix 'dependency-groups'.`;
+  if (extra)
+    return `pyproject.toml defines no extra '${extra[1]}'. Fix '${Inputs.DependencyGroups}'.`;
   const candidates = /Unable to find installation candidates for ([^\n]+)/.exec(output);
   if (candidates)
     return `no installable file for ${candidates[1].trim()} was found on the package sources. Check the sources in pyproject.toml ([[tool.poetry.source]]) and that the runner reaches them.`;
@@ -104,7 +106,7 @@ export function explainPoetryFailure(output: string): string | undefined {
   if (hash)
     return `a downloaded file for ${hash[1]} does not match the hash in poetry.lock. Re-lock from a trusted index, or check for a tampering mirror.`;
   if (/ChefBuildError|Backend subprocess exited|Failed to build/i.test(output))
-    return "building a package from source failed. It may need OS headers or a compiler: install them with 'apt-packages' (for example libpq-dev).";
+    return `building a package from source failed. It may need OS headers or a compiler: install them with '${Inputs.AptPackages}' (for example libpq-dev).`;
   if (/Connection ?(?:refused|Error)|Max retries exceeded|Could not resolve host/i.test(output))
     return 'a package source could not be reached. Check the sources in pyproject.toml and the network.';
   if (/No space left on device/.test(output)) return 'the disk is full.';

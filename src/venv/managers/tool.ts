@@ -1,7 +1,8 @@
 // Finding a package manager's CLI (on PATH, else pip-installed into a tool venv of its own,
 // never the app's venv) and running it against the app's venv.
 import * as core from '@actions/core';
-import { existsSync, rmSync, writeFileSync, accessSync, constants as fsConstants } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { findExecutable } from '../../paths.js';
 import os from 'node:os';
 import path from 'node:path';
 import * as pep440 from '@renovatebot/pep440';
@@ -23,21 +24,6 @@ export interface ManagerTool {
   /** As reported by `<tool> --version`, e.g. 1.3.2; '' when it could not be read. */
   version: string;
   origin: 'PATH' | 'tool venv';
-}
-
-/** The first executable file called `name` on the PATH given. */
-export function findOnPath(name: string, envPath: string): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** The first dotted version number in a `--version` banner ("Poetry (version 1.3.2)" → 1.3.2). */
@@ -104,7 +90,7 @@ export async function locateTool(
   }
 ): Promise<ManagerTool> {
   const pin = options.version ?? '';
-  const onPath = findOnPath(name, options.envPath ?? process.env.PATH ?? '');
+  const onPath = findExecutable(name, options.envPath ?? process.env.PATH ?? '');
   let why = `${name} is not on PATH`;
   if (onPath) {
     const version = await readVersion(onPath);
@@ -167,12 +153,7 @@ export async function locateTool(
  * The actions-cache key of a tool venv: the tool and its pin, the OS release and arch, the
  * interpreter (its path too: the venv links to it) and the venv's own path.
  */
-export function toolCacheKey(
-  name: string,
-  pin: string,
-  python: PythonInstall,
-  venvPath: string
-): string {
+function toolCacheKey(name: string, pin: string, python: PythonInstall, venvPath: string): string {
   return joinKey([
     'setup-django-tool-v1',
     ...platformSegments(detectPlatform()),

@@ -1,12 +1,15 @@
 // The shape every package manager module has: adding a manager is adding a file that exports one.
 import type { PythonInstall } from '../../python/find.js';
 
-export const PACKAGE_MANAGERS = ['pip', 'poetry', 'pipenv', 'uv'] as const;
-export type PackageManagerName = (typeof PACKAGE_MANAGERS)[number];
-export type PackageManagerChoice = 'auto' | PackageManagerName;
-/** `installer`: what installs a pip project's requirements (lock-file managers install their own). */
-export const INSTALLERS = ['pip', 'uv'] as const;
-export type InstallerName = (typeof INSTALLERS)[number];
+import type { PackageManagerName } from '../../vocabulary/managers.js';
+
+export {
+  INSTALLERS,
+  PACKAGE_MANAGERS,
+  type InstallerName,
+  type PackageManagerChoice,
+  type PackageManagerName
+} from '../../vocabulary/managers.js';
 
 /** What the action installs from: the manager, its files and the groups asked for. */
 export interface DependencySource {

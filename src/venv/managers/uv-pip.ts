@@ -34,7 +34,7 @@ export function uvPipInstallCommand(
 }
 
 /** Reads uv's output for the reason `uv pip install` failed. */
-export function explainUvPipFailure(output: string): string | undefined {
+function explainUvPipFailure(output: string): string | undefined {
   const missing =
     /Because ([^\s]+) was not found in the package registry/.exec(output) ??
     /No solution found when resolving dependencies:[\s\S]*?╰─▶ Because ([^\s]+?)(?:[<>=!~].*?)? was not found/.exec(

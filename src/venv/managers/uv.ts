@@ -16,6 +16,7 @@ import {
   type ManagerTool
 } from './tool.js';
 import type { DependencySource, ManagerCommand, PackageManager } from './types.js';
+import { Inputs } from '../../constants.js';
 
 /** PEP 735 [dependency-groups] (and the legacy tool.uv.dev-dependencies) and [project] extras. */
 export function uvCatalog(pyproject: Record<string, unknown>): GroupCatalog {
@@ -71,20 +72,20 @@ export function explainUvFailure(output: string): string | undefined {
     return UV_STALE_LOCK;
   const group = /Group `([^`]+)` is not defined/.exec(output);
   if (group)
-    return `pyproject.toml defines no dependency group '${group[1]}'. Fix 'dependency-groups' or add it under [dependency-groups].`;
+    return `pyproject.toml defines no dependency group '${group[1]}'. Fix '${Inputs.DependencyGroups}' or add it under [dependency-groups].`;
   const extra = /Extra `([^`]+)` is not defined/.exec(output);
   if (extra)
-    return `pyproject.toml defines no extra '${extra[1]}'. Fix 'dependency-groups' or add it under [project.optional-dependencies].`;
+    return `pyproject.toml defines no extra '${extra[1]}'. Fix '${Inputs.DependencyGroups}' or add it under [project.optional-dependencies].`;
   if (/unexpected argument '--no-default-groups'|unexpected argument '--group'/.test(output))
     return 'this uv is too old for dependency groups (--no-default-groups): use uv 0.5 or later.';
   if (/No interpreter found|does not satisfy|requires-python/i.test(output))
-    return "the project's requires-python (or .python-version) does not accept the chosen Python: set 'python-version' to match it.";
+    return `the project's requires-python (or .python-version) does not accept the chosen Python: set '${Inputs.PythonVersion}' to match it.`;
   if (/hash mismatch/i.test(output))
     return 'a downloaded file does not match the hash in uv.lock. Re-lock from a trusted index.';
   if (/Failed to (?:download|fetch)|error sending request|dns error/i.test(output))
     return 'a package could not be downloaded. Check the index URLs in uv.lock / pyproject.toml and that the runner reaches them.';
   if (/Failed to build|build backend/i.test(output))
-    return "building a package from source failed. It may need OS headers or a compiler: install them with 'apt-packages'.";
+    return `building a package from source failed. It may need OS headers or a compiler: install them with '${Inputs.AptPackages}'.`;
   if (/No space left on device/.test(output)) return 'the disk is full.';
   return undefined;
 }
