@@ -8,6 +8,7 @@ import { ActionError } from '../../src/errors.js';
 import { execCommand, type ExecOptions, type ExecResult } from '../../src/exec.js';
 import { aptAvailable, installAptPackages, parseAptPackages } from '../../src/oslibs/apt.js';
 import { detectPlatform } from '../../src/platform.js';
+import { requireAdministration } from '../helpers/privileges.js';
 
 const execFileAsync = promisify(execFile);
 const platform = detectPlatform();
@@ -34,30 +35,33 @@ function recordingExec() {
   };
 }
 
-const canRun = aptAvailable(platform) && (process.getuid?.() === 0 || process.env.CI === 'true');
+async function aptGetAs(...args: string[]): Promise<void> {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const [command, ...rest] = [...sudo, 'apt-get', ...args];
+  await execFileAsync(command, rest, {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  });
+}
+
 let installedHere = false;
 
-(canRun ? describe : describe.skip)('installAptPackages on this machine', () => {
+describe('installAptPackages on this machine', () => {
   let wasInstalled: boolean;
 
   beforeAll(async () => {
+    if (!aptAvailable(platform)) throw new Error('These tests need apt (Debian or Ubuntu).');
+    requireAdministration('installAptPackages on this machine');
+    // Absent when the test starts, so the fresh install really runs; put back afterwards.
     wasInstalled = (await dpkgStatus(PACKAGE)) === 'install ok installed';
+    if (wasInstalled) await aptGetAs('remove', '-y', PACKAGE);
   });
 
   afterAll(async () => {
-    if (!installedHere) return;
-    const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-    const [command, ...args] = [...sudo, 'apt-get', 'remove', '-y', PACKAGE];
-    await execFileAsync(command, args, {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    });
+    // Installed before: the test installed it again. Absent before: take it away again.
+    if (installedHere && !wasInstalled) await aptGetAs('remove', '-y', PACKAGE);
   });
 
   it('installs a package missing from the runner, after apt-get update', async () => {
-    if (wasInstalled) {
-      console.warn(`${PACKAGE} was already installed; the fresh-install case is not exercised.`);
-      return;
-    }
     const { exec, aptGet } = recordingExec();
     const result = await installAptPackages(parseAptPackages(PACKAGE), platform, { exec });
     installedHere = true;

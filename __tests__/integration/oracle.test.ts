@@ -36,6 +36,7 @@ import {
   type OracleInstallResult
 } from '../../src/oslibs/oracle/install.js';
 import { detectPlatform } from '../../src/platform.js';
+import { requireAdministration } from '../helpers/privileges.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -305,31 +306,27 @@ describe('installOracleClient with the actions cache', () => {
   );
 });
 
-const asRoot = process.getuid?.() === 0;
+describe('installOracleClient loader configuration', () => {
+  let previous: string | undefined;
 
-(asRoot || process.env.CI ? describe : describe.skip)(
-  'installOracleClient loader configuration',
-  () => {
-    let previous: string | undefined;
+  beforeAll(() => {
+    requireAdministration('installOracleClient loader configuration');
+    previous = existsSync(LOADER_CONF) ? readFileSync(LOADER_CONF, 'utf8') : undefined;
+  });
 
-    beforeAll(() => {
-      previous = existsSync(LOADER_CONF) ? readFileSync(LOADER_CONF, 'utf8') : undefined;
-    });
+  afterAll(async () => {
+    if (previous === undefined) rmSync(LOADER_CONF, { force: true });
+    else writeFileSync(LOADER_CONF, previous);
+    await execFileAsync('ldconfig', []);
+  });
 
-    afterAll(async () => {
-      if (previous === undefined) rmSync(LOADER_CONF, { force: true });
-      else writeFileSync(LOADER_CONF, previous);
-      await execFileAsync('ldconfig', []);
-    });
-
-    it('registers the client with ldconfig so Python loads it without LD_LIBRARY_PATH', async () => {
-      const dirs = runner('loader');
-      const result = await installOracleClient(options(dirs, { configureLoader: true }));
-      expect(result.loaderConfigured).toBe(true);
-      expect(readFileSync(LOADER_CONF, 'utf8')).toBe(`${result.path}\n`);
-      expect(await loadClient({ LD_LIBRARY_PATH: undefined })).toBe(
-        expectedClientVersionOutput(VERSION)
-      );
-    });
-  }
-);
+  it('registers the client with ldconfig so Python loads it without LD_LIBRARY_PATH', async () => {
+    const dirs = runner('loader');
+    const result = await installOracleClient(options(dirs, { configureLoader: true }));
+    expect(result.loaderConfigured).toBe(true);
+    expect(readFileSync(LOADER_CONF, 'utf8')).toBe(`${result.path}\n`);
+    expect(await loadClient({ LD_LIBRARY_PATH: undefined })).toBe(
+      expectedClientVersionOutput(VERSION)
+    );
+  });
+});
